@@ -1,0 +1,36 @@
+# newscrawl: every target creates the virtualenv it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DB ?= output/articles.db
+ARGS ?=
+
+.PHONY: venv crawl test demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## crawl: crawl the default site (Beijing Review, World) into $(DB)
+crawl: venv
+	$(VENV)/bin/newscrawl crawl --db $(DB) $(ARGS)
+
+## test: the whole test suite (no internet needed)
+test: venv
+	$(PY) -m pytest -q $(ARGS)
+
+## demo: serve the bundled fixture site on 127.0.0.1 and crawl it into output/demo.db
+demo: venv
+	$(PY) -m tests.demo --db output/demo.db
+
+## bench: extraction and crawl benchmarks (use ../shared/eval when present)
+bench: venv
+	$(PY) bench/extraction.py
+
+clean:
+	rm -rf $(VENV) output/*.db output/*.db-wal output/*.db-shm

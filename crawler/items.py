@@ -1,0 +1,25 @@
+"""The item a spider hands to the pipelines: the raw page as plain values, no Response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PageItem:
+    """One fetched article page.
+
+    ``url`` is the canonical URL that was requested; ``final_url`` is where the server's
+    redirects ended.  The pipelines fill ``article`` (the extraction) on the way.
+    """
+
+    url: str
+    final_url: str
+    site: str
+    body: bytes
+    encoding: str | None
+    status: int
+    fetched_at: str
+    headers: dict[str, str] = field(default_factory=dict)
+    article: Any = None

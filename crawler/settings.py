@@ -1,0 +1,43 @@
+"""Scrapy settings for newscrawl: polite defaults for the real web, all overridable with -s."""
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Polite by default: name ourselves, obey robots.txt, adapt to the server's latency.
+USER_AGENT = "newscrawl/0.1 (+https://github.com/newscrawl/newscrawl; news archive crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounded work per response: news pages are small, so anything huge is a fault.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+
+# No control surfaces on an unattended crawler.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+ITEM_PIPELINES = {
+    "pipelines.ExtractPipeline": 300,
+    "pipelines.StorePipeline": 800,
+}
+
+# newscrawl's own settings (prefix NEWSCRAWL_).
+NEWSCRAWL_SITE = "bjreview"
+NEWSCRAWL_DB = "output/articles.db"
+NEWSCRAWL_BATCH_SIZE = 20
+NEWSCRAWL_EXTRACT_ENABLED = True
+NEWSCRAWL_STORE_ENABLED = True
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,95 @@
+"""Scrapy item pipelines: thin classes that call the pure steps on each fetched page.
+
+ExtractPipeline turns raw HTML into an Article (``pipelines.extract``, which also detects
+the language); StorePipeline de-duplicates and writes it (``pipelines.store``).  The one-off
+``newscrawl extract`` command calls the same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.items import PageItem
+from pipelines.extract import NoArticle, extract
+from pipelines.store import Store, StoreError
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """Extracts the article of each page; pages without one are dropped and counted."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ExtractPipeline:
+        if not crawler.settings.getbool("NEWSCRAWL_EXTRACT_ENABLED"):
+            raise NotConfigured("NEWSCRAWL_EXTRACT_ENABLED is off")
+        return cls(crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        site = self.crawler.spider.site
+        try:
+            item.article = extract(item.body, item.final_url, site, encoding=item.encoding)
+        except NoArticle as exc:
+            self.stats.inc_value(f"newscrawl/skipped/{exc.reason}")
+            raise DropItem(f"{exc} ({item.final_url})", log_level="INFO") from None
+        return item
+
+
+class StorePipeline:
+    """Writes articles to SQLite in atomic batches and keeps the run ledger."""
+
+    def __init__(self, path: str, batch_size: int, stats: Any) -> None:
+        self.path = path
+        self.batch_size = batch_size
+        self.stats = stats
+        self.store: Store | None = None
+        self.run_id: int | None = None
+        self.site = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        settings = crawler.settings
+        if not settings.getbool("NEWSCRAWL_STORE_ENABLED"):
+            raise NotConfigured("NEWSCRAWL_STORE_ENABLED is off")
+        pipeline = cls(settings.get("NEWSCRAWL_DB"), settings.getint("NEWSCRAWL_BATCH_SIZE"),
+                       crawler.stats)
+        pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.site = self.crawler.spider.site.name
+        try:
+            self.store = Store(self.path, batch_size=self.batch_size)
+        except StoreError as exc:
+            logger.error("%s", exc)
+            self.crawler.engine.close_spider(self.crawler.spider, "database_unavailable")
+            return
+        self.run_id = self.store.start_run(self.site)
+        logger.info("Writing to %s (run %s)", self.path, self.run_id)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if self.store is None:
+            raise DropItem("no database", log_level="ERROR")
+        saved = self.store.save(item.article, self.site, self.run_id, fetched_url=item.final_url)
+        if saved.outcome == "duplicate":
+            self.stats.inc_value(f"newscrawl/dedup/{saved.kind}")
+            raise DropItem(f"{saved.kind} duplicate of {saved.url}: {item.final_url}",
+                           log_level="INFO")
+        self.stats.inc_value(f"newscrawl/articles/{saved.outcome}")
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.store is None:
+            return
+        self.store.finish_run(self.run_id, reason, self.stats.get_stats())
+        self.store.close()
+        self.store = None

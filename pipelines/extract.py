@@ -1,0 +1,266 @@
+"""Turn one raw HTML page into an :class:`Article`: decoding, site rules, trafilatura.
+
+This is the single extraction path: the crawl's pipeline and ``newscrawl extract`` both call
+:func:`extract` with plain values (bytes, URL, site), never a Scrapy response.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+import trafilatura
+from charset_normalizer import from_bytes
+from lxml import etree
+from trafilatura.metadata import extract_metadata
+
+from crawler.sites import Site
+from pipelines.dedup import canonical_url, content_hash, simhash
+from pipelines.language import detect, normalize_code
+
+EXTRACTOR_VERSION = f"newscrawl-1/trafilatura-{trafilatura.__version__}"
+# A body shorter than this (in letters) is a video page, a stub or a listing, not a story.
+MIN_BODY_LETTERS = 150
+# trafilatura's options for the crawl: comments are never the article.
+TRAFILATURA_OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True}
+
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+CANONICAL_LINK = re.compile(
+    rb"""<link\b(?=[^>]*\brel\s*=\s*["']?canonical)[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+
+
+class NoArticle(ValueError):
+    """The page holds no article body; ``reason`` is a short stat-friendly slug."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class Article:
+    """What we keep of one article page, as plain values ready for storage or JSON."""
+
+    url: str | None
+    page_url: str | None
+    title: str | None
+    authors: list[str]
+    published: str | None
+    description: str | None
+    text: str
+    captions: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    declared_language: str | None = None
+    language: str | None = None
+    language_probability: float | None = None
+    encoding: str | None = None
+    content_hash: str = ""
+    simhash: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode page bytes, trusting the bytes over the label.
+
+    UTF-8 is tried first because a valid UTF-8 decode of text in another charset is
+    practically impossible, while a page labelled latin-1 or windows-1252 that is really
+    UTF-8 is common and decodes "successfully" into mojibake.  Then the HTTP and ``<meta>``
+    labels, then charset detection on the bytes.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    meta = META_CHARSET.search(raw[:4096])
+    labels = ["utf-8", declared, meta.group(1).decode("ascii", "ignore") if meta else None]
+    for label in labels:
+        if not label:
+            continue
+        try:
+            return raw.decode(label), label.lower()
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(raw[:200_000]).best()
+    if best is not None:
+        return raw.decode(best.encoding, errors="replace"), best.encoding
+    return raw.decode("utf-8", errors="replace"), "utf-8"
+
+
+def sniff_canonical(raw: bytes) -> str | None:
+    """The ``rel=canonical`` URL from a page's head, cheaply, to pick a site profile."""
+    m = CANONICAL_LINK.search(raw[:65536])
+    return m.group(1).decode("utf-8", "replace") if m else None
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """Parse decoded HTML; the bytes are re-encoded so ``<meta charset>`` cannot mislead lxml."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    text = XML_DECL.sub("", text, count=1)
+    return lxml.html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+
+
+def _text_of(nodes: list[Any]) -> str:
+    return " ".join(" ".join(n.text_content().split()) if hasattr(n, "text_content") else str(n)
+                    for n in nodes).strip()
+
+
+def _remove(node: etree._Element) -> None:
+    """Remove ``node`` but keep its tail text, which belongs to the parent."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail and node.tail.strip():
+        prev = node.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def declared_language(tree: lxml.html.HtmlElement) -> str | None:
+    """The language the page says it is in: ``<html lang>``, then og:locale, then meta."""
+    for xpath in ("/html/@lang", "/html/@xml:lang", "//meta[@property='og:locale']/@content",
+                  "//meta[@http-equiv='content-language' or @http-equiv='Content-Language']"
+                  "/@content"):
+        values = tree.xpath(xpath, namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
+        code = normalize_code(str(values[0])) if values else None
+        if code:
+            return code
+    return None
+
+
+def _authors(tree: lxml.html.HtmlElement, site: Site | None, meta_author: str | None) -> list[str]:
+    if site is not None and site.byline_xpath and site.author_pattern:
+        byline = _text_of(tree.xpath(site.byline_xpath))
+        m = re.search(site.author_pattern, byline)
+        if m:
+            return [a.strip() for a in re.split(r"\s*(?:,|;|\band\b)\s*", m.group(1)) if a.strip()]
+    if meta_author:
+        return [a.strip() for a in meta_author.split(";") if a.strip()]
+    return []
+
+
+def _apply_line_rules(text: str, site: Site | None, captions: list[str],
+                      extras: dict[str, Any]) -> str:
+    if site is None:
+        return text
+    drops = [re.compile(p) for p in site.drop_line_patterns]
+    fields = {name: re.compile(p) for name, p in site.field_line_patterns.items()}
+    kept = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if any(p.search(stripped) for p in drops):
+            continue
+        for name, pattern in fields.items():
+            m = pattern.search(stripped)
+            if m:
+                value = m.group(1) if m.groups() else stripped
+                if name == "captions":
+                    captions.append(value)
+                else:
+                    extras.setdefault(name, value)
+                break
+        else:
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def choose_url(page_url: str | None, canonical: str | None, site: Site | None) -> str | None:
+    """The story's URL: ``rel=canonical`` when it is an article URL of the same site.
+
+    A canonical link to another host, to a section front or to garbage is a CMS mistake,
+    not a better name for the story, so the page's own URL is kept then.
+    """
+    own = canonical_url(page_url, site) if page_url else None
+    if not canonical or not canonical.startswith(("http://", "https://")):
+        return own
+    candidate = canonical_url(canonical, site)
+    if site is not None:
+        parts = urlsplit(candidate)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.netloc != site.primary_host or not site.is_article(path):
+            return own
+    elif own is not None and urlsplit(candidate).netloc != urlsplit(own).netloc:
+        return own
+    return candidate
+
+
+def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, *,
+            encoding: str | None = None, prune_xpaths: list[str] | None = None) -> Article:
+    """Extract the article from one page.
+
+    ``raw`` is the page as fetched (bytes are decoded here, see :func:`decode_html`);
+    ``encoding`` is the charset the server declared, if any.  ``prune_xpaths`` removes
+    learned or configured boilerplate before trafilatura runs.  Raises :class:`NoArticle`
+    when the page holds no article body.
+    """
+    if isinstance(raw, bytes):
+        html, used = decode_html(raw, encoding)
+    else:
+        html, used = raw, encoding
+    if not html.strip():
+        raise NoArticle("empty", "the page is empty")
+    try:
+        tree = parse_html(html)
+    except (etree.ParserError, ValueError) as exc:
+        raise NoArticle("unparsable", f"the page could not be parsed as HTML: {exc}") from exc
+
+    meta = extract_metadata(copy.deepcopy(tree), default_url=url)
+    declared = declared_language(tree)
+    title = None
+    if site is not None and site.title_xpath:
+        title = _text_of(tree.xpath(site.title_xpath)) or None
+    authors = _authors(tree, site, meta.author)
+
+    captions: list[str] = []
+    extras: dict[str, Any] = {}
+    xpaths = list(prune_xpaths or [])
+    if site is not None:
+        for xpath in site.caption_xpaths:
+            for node in tree.xpath(xpath):
+                text = " ".join(node.text_content().split())
+                if text:
+                    captions.append(text)
+                _remove(node)
+        xpaths.extend(site.drop_xpaths)
+    for xpath in xpaths:
+        for node in tree.xpath(xpath):
+            _remove(node)
+
+    target = tree
+    if site is not None and site.body_xpath:
+        bodies = tree.xpath(site.body_xpath)
+        if bodies:
+            target = lxml.html.document_fromstring("<html><body></body></html>")
+            target.body.extend(copy.deepcopy(b) for b in bodies)
+    doc = trafilatura.bare_extraction(target, url=url, with_metadata=False,
+                                      **TRAFILATURA_OPTIONS)
+    text = (doc.text if doc is not None else "") or ""
+    text = _apply_line_rules(text, site, captions, extras)
+    if sum(ch.isalpha() for ch in text) < MIN_BODY_LETTERS:
+        raise NoArticle("no_body", "no article body found on the page")
+
+    language, probability = detect(text)
+    return Article(
+        url=choose_url(url, meta.url, site),
+        page_url=url,
+        title=title or meta.title,
+        authors=authors,
+        published=meta.date,
+        description=meta.description,
+        text=text,
+        captions=captions,
+        extras=extras,
+        declared_language=declared,
+        language=language,
+        language_probability=probability,
+        encoding=used,
+        content_hash=content_hash(text),
+        simhash=simhash(text),
+    )

@@ -1,0 +1,247 @@
+"""The SQLite database: schema migrations, one row per story, aliases, the run ledger.
+
+One writer per database.  Writes are grouped in ``BEGIN IMMEDIATE`` transactions of
+``batch_size`` articles, so a crash loses at most the open batch and never half of one;
+WAL lets Datasette and other readers browse while a crawl writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+from sqlite_migrate import Migrations
+
+from pipelines.dedup import near_duplicate, simhash_similarity, SIMHASH_MIN_SIMILARITY
+from pipelines.extract import EXTRACTOR_VERSION, Article
+
+logger = logging.getLogger(__name__)
+
+migrations = Migrations("newscrawl")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["articles"].create({
+        "id": int, "url": str, "site": str, "title": str, "authors": str, "published": str,
+        "description": str, "text": str, "captions": str, "extras": str,
+        "declared_language": str, "language": str, "language_probability": float,
+        "content_hash": str, "simhash": int, "encoding": str, "fetched_url": str,
+        "first_seen": str, "last_seen": str, "changed_at": str, "run_id": int,
+        "extractor": str,
+    }, pk="id", not_null={"url", "site", "text", "content_hash", "first_seen", "last_seen"},
+        strict=True)
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["site", "content_hash"])
+    db["articles"].create_index(["published"])
+    db["runs"].create({
+        "id": int, "site": str, "started": str, "finished": str, "finish_reason": str,
+        "pages": int, "new": int, "updated": int, "unchanged": int, "duplicates": int,
+        "errors": int, "stats": str,
+    }, pk="id", not_null={"site", "started"}, strict=True)
+    db["aliases"].create({
+        "url": str, "article_id": int, "kind": str, "first_seen": str,
+    }, pk="url", not_null={"article_id", "kind", "first_seen"},
+        foreign_keys=[("article_id", "articles", "id")], strict=True)
+    db["aliases"].create_index(["article_id"])
+    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What :meth:`Store.save` did: ``new``, ``updated``, ``unchanged`` or ``duplicate``."""
+
+    outcome: str
+    article_id: int
+    url: str
+    kind: str | None = None  # for duplicates: "exact" or "near"
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or written; the message says what to do."""
+
+
+def connect(path: str | Path, timeout: float = 30.0) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate a database, in WAL mode with a busy timeout."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=timeout)
+        db = sqlite_utils.Database(conn)
+        db.enable_wal()
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrations.apply(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    return db
+
+
+class Store:
+    """Articles, aliases and runs in one SQLite file, written in atomic batches."""
+
+    def __init__(self, path: str | Path, batch_size: int = 20, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.db = connect(self.path, timeout)
+        self.batch_size = batch_size
+        self.pending = 0
+        self._simhashes: dict[str, list[tuple[int, int]]] = {}
+
+    # -- transactions -------------------------------------------------------------------
+    def _begin(self) -> None:
+        if not self.db.conn.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> int:
+        """Commit the open batch; returns how many articles it held."""
+        done, self.pending = self.pending, 0
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+        return done
+
+    def close(self) -> None:
+        self.commit()
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # a reader holding the WAL only delays the checkpoint
+            logger.warning("WAL checkpoint of %s skipped: %s", self.path, exc)
+        self.db.conn.close()
+
+    # -- lookups ------------------------------------------------------------------------
+    def find(self, url: str) -> dict[str, Any] | None:
+        """The stored story for ``url``, directly or through an alias."""
+        rows = list(self.db.query(
+            "select * from articles where url = :u union all "
+            "select a.* from aliases l join articles a on a.id = l.article_id where l.url = :u "
+            "limit 1", {"u": url}))
+        return rows[0] if rows else None
+
+    def known(self, url: str) -> bool:
+        return self.find(url) is not None
+
+    def _near(self, site: str, article: Article) -> dict[str, Any] | None:
+        if site not in self._simhashes:
+            self._simhashes[site] = [(r["id"], r["simhash"]) for r in self.db.query(
+                "select id, simhash from articles where site = ? and simhash is not null", [site])]
+        for article_id, value in self._simhashes[site]:
+            if simhash_similarity(article.simhash, value) >= SIMHASH_MIN_SIMILARITY:
+                row = self.db["articles"].get(article_id)
+                if near_duplicate(article.text, row["text"]):
+                    return row
+        return None
+
+    # -- writes -------------------------------------------------------------------------
+    def _alias(self, url: str | None, article_id: int, kind: str, now: str) -> None:
+        if not url:
+            return
+        self.db.execute(
+            "insert into aliases (url, article_id, kind, first_seen) values (?, ?, ?, ?) "
+            "on conflict(url) do nothing", [url, article_id, kind, now])
+
+    def save(self, article: Article, site: str, run_id: int | None = None,
+             fetched_url: str | None = None, now: str | None = None) -> Saved:
+        """Store ``article``: insert a new story, update a changed one, or record a duplicate.
+
+        A story is found by its URL or any alias; failing that, a body already stored under
+        another URL (exactly, or nearly by Simhash + shingles) makes this URL an alias of it.
+        """
+        if not article.url:
+            raise ValueError("an article needs a URL to be stored (give --url for a file)")
+        now = now or utcnow()
+        self._begin()
+        existing = self.find(article.url) or (self.find(fetched_url) if fetched_url else None)
+        fields = {
+            "title": article.title, "authors": json.dumps(article.authors, ensure_ascii=False),
+            "published": article.published, "description": article.description,
+            "text": article.text, "captions": json.dumps(article.captions, ensure_ascii=False),
+            "extras": json.dumps(article.extras, ensure_ascii=False),
+            "declared_language": article.declared_language, "language": article.language,
+            "language_probability": article.language_probability,
+            "content_hash": article.content_hash, "simhash": article.simhash,
+            "encoding": article.encoding, "fetched_url": fetched_url or article.page_url,
+            "last_seen": now, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
+        }
+        if existing is not None:
+            article_id = existing["id"]
+            for url in (article.url, fetched_url, article.page_url):
+                if url and url != existing["url"]:
+                    self._alias(url, article_id, "url", now)
+            if existing["content_hash"] == article.content_hash:
+                self.db["articles"].update(article_id, {"last_seen": now, "run_id": run_id})
+                outcome = "unchanged"
+            else:
+                self.db["articles"].update(article_id, {**fields, "changed_at": now})
+                outcome = "updated"
+            return self._done(Saved(outcome, article_id, existing["url"]))
+
+        duplicate = next(iter(self.db.query(
+            "select * from articles where site = ? and content_hash = ? limit 1",
+            [site, article.content_hash])), None)
+        kind = "exact"
+        if duplicate is None:
+            duplicate, kind = self._near(site, article), "near"
+        if duplicate is not None:
+            for url in (article.url, fetched_url, article.page_url):
+                if url and url != duplicate["url"]:
+                    self._alias(url, duplicate["id"], kind, now)
+            self.db["articles"].update(duplicate["id"], {"last_seen": now})
+            return self._done(Saved("duplicate", duplicate["id"], duplicate["url"], kind))
+
+        article_id = self.db["articles"].insert(
+            {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields},
+            pk="id").last_pk
+        self._simhashes.setdefault(site, []).append((article_id, article.simhash))
+        for url in (fetched_url, article.page_url):
+            if url and url != article.url:
+                self._alias(url, article_id, "url", now)
+        return self._done(Saved("new", article_id, article.url))
+
+    def _done(self, saved: Saved) -> Saved:
+        self.pending += 1
+        if self.pending >= self.batch_size:
+            self.commit()
+        return saved
+
+    # -- the run ledger -------------------------------------------------------------------
+    def start_run(self, site: str, now: str | None = None) -> int:
+        self.commit()
+        with self.db.atomic():
+            run_id = self.db["runs"].insert({"site": site, "started": now or utcnow()},
+                                            pk="id").last_pk
+        return run_id
+
+    def finish_run(self, run_id: int, reason: str, stats: dict[str, Any],
+                   now: str | None = None) -> None:
+        self.commit()
+        counts = {
+            "pages": stats.get("response_received_count", 0),
+            "new": stats.get("newscrawl/articles/new", 0),
+            "updated": stats.get("newscrawl/articles/updated", 0),
+            "unchanged": stats.get("newscrawl/articles/unchanged", 0),
+            "duplicates": sum(v for k, v in stats.items() if k.startswith("newscrawl/dedup/")),
+            "errors": sum(v for k, v in stats.items()
+                          if k.startswith(("newscrawl/skipped/", "spider_exceptions/",
+                                           "downloader/exception_type_count/"))),
+        }
+        with self.db.atomic():
+            self.db["runs"].update(run_id, {
+                "finished": now or utcnow(), "finish_reason": reason, **counts,
+                "stats": json.dumps(stats, default=str, sort_keys=True)})
+
+    def count(self) -> int:
+        return self.db["articles"].count
+
+    def rows(self, sql: str = "select * from articles order by id",
+             params: Any = None) -> Iterator[dict[str, Any]]:
+        return self.db.query(sql, params or [])

@@ -79,7 +79,7 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     profile = resolve_site(site, site_file, start_url)
     settings = project_settings(overrides)
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(WorldSpider)
     process.crawl(crawler, site=profile.name if not site_file else None, site_file=site_file,
                   start_url=start_url, max_pages=max_pages)

@@ -23,8 +23,8 @@ DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 # Near-duplicate threshold: Simhash similarity is a coarse hint (different stories can
 # collide), so a candidate is confirmed by word-shingle overlap before it counts.
-SIMHASH_MIN_SIMILARITY = 0.95
-SHINGLE_MIN_JACCARD = 0.90
+SIMHASH_MIN_SIMILARITY = 0.90
+SHINGLE_MIN_JACCARD = 0.80
 
 
 def canonical_url(url: str, site: Site | None = None) -> str:

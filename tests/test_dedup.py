@@ -1,0 +1,89 @@
+"""canonical_url and the content fingerprints."""
+
+import pytest
+
+from crawler.sites import BJREVIEW
+from pipelines.dedup import (canonical_url, content_hash, near_duplicate, simhash,
+                             simhash_similarity)
+
+ARTICLE = "https://www.bjreview.com/World/202506/t20250623_800400123.html"
+LOCAL = BJREVIEW.with_start_url("http://127.0.0.1:8123/World/")
+
+
+@pytest.mark.parametrize("variant", [
+    ARTICLE,
+    ARTICLE + "?utm_source=rss&utm_medium=feed",
+    ARTICLE + "#comments",
+    "https://www.bjreview.com.cn/World/202506/t20250623_800400123.html",
+    "http://www.bjreview.com.cn/World/202506/t20250623_800400123.html?fbclid=abc",
+    "HTTPS://WWW.BJREVIEW.COM:443/World/202506/t20250623_800400123.html",
+    "https://www.bjreview.com//World/202506/t20250623_800400123.html",
+])
+def test_article_variants_fold_into_one_url(variant):
+    assert canonical_url(variant, BJREVIEW) == ARTICLE
+
+
+@pytest.mark.parametrize("variant", [
+    "https://www.bjreview.com/World",
+    "https://www.bjreview.com/World/",
+    "https://www.bjreview.com/World/index.html",
+    "https://www.bjreview.com.cn/World/index.html?utm_campaign=x",
+])
+def test_section_front_variants_fold(variant):
+    assert canonical_url(variant, BJREVIEW) == "https://www.bjreview.com/World/"
+
+
+def test_meaningful_query_is_kept_and_sorted():
+    url = "https://www.bjreview.com/search.html?q=asia&page=2&utm_source=x"
+    assert canonical_url(url, BJREVIEW) == "https://www.bjreview.com/search.html?page=2&q=asia"
+
+
+def test_start_url_override_folds_the_real_hosts_onto_the_mirror():
+    assert canonical_url(ARTICLE, LOCAL) == (
+        "http://127.0.0.1:8123/World/202506/t20250623_800400123.html")
+    assert canonical_url("https://www.bjreview.com.cn/World/index.html", LOCAL) == (
+        "http://127.0.0.1:8123/World/")
+
+
+def test_other_hosts_are_left_alone():
+    assert canonical_url("http://example.org/a/index.html", BJREVIEW) == "http://example.org/a/"
+
+
+def test_content_hash_ignores_case_and_whitespace_only():
+    a = "Xi attended the summit.\n\nIt was in Astana."
+    assert content_hash(a) == content_hash("  xi attended the SUMMIT. It was   in Astana. ")
+    assert content_hash(a) != content_hash("Xi attended the summit. It was in Almaty.")
+
+
+PARAGRAPH = (
+    "Over the past decade and more, China and Central Asian countries have worked hand in hand "
+    "to promote the full revival of the Silk Road, dedicating efforts to forge deep, "
+    "future-oriented cooperation and ushering bilateral relations into a new era. "
+    "The initiative has played a central role in advancing cooperation between China and the "
+    "Central Asian countries. China now stands as Central Asia's top trading partner and major "
+    "investment source. In 2024, two-way trade reached roughly $95 billion, up $5.4 billion "
+    "from the previous year. As Kazakhstan is a landlocked country, Neafie said, the "
+    "initiative, along with broader trends in globalization, has helped people in the country "
+    "become more globally connected and outward-looking. The First China-Central Asia Summit "
+    "was convened in Xi'an, capital of the northwestern Chinese province of Shaanxi, in May "
+    "2023. At the event, the leaders agreed to hold the top-level gathering every two years "
+    "alternately in China and Central Asian countries. During this year's summit, the six "
+    "heads of state signed the Astana Declaration and a treaty on eternal "
+    "good-neighborliness, friendship and cooperation.")
+
+
+def test_near_duplicate_accepts_a_small_edit_and_rejects_another_story():
+    edited = PARAGRAPH.replace("new era", "new age", 1)
+    assert near_duplicate(PARAGRAPH, edited)
+    assert simhash_similarity(simhash(PARAGRAPH), simhash(edited)) > 0.9
+    other = PARAGRAPH.split(". ", 3)[3] + " " + (
+        "The Luban Workshop has been operating in Tajikistan for more than two years and "
+        "trains engineers in vocational programs across the region, its director said, adding "
+        "that similar workshops have opened in Kazakhstan, Kyrgyzstan and Uzbekistan. " * 3)
+    assert not near_duplicate(PARAGRAPH, other)
+
+
+def test_simhash_fits_a_signed_sqlite_integer():
+    value = simhash(PARAGRAPH)
+    assert -(2 ** 63) <= value < 2 ** 63
+    assert simhash_similarity(value, value) == 1.0

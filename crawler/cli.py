@@ -139,7 +139,10 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
     try:
         for target in targets:
             try:
-                if urlsplit(target).scheme.lower() in ("http", "https"):
+                scheme = urlsplit(target).scheme.lower()
+                if len(scheme) > 1 and scheme not in ("http", "https"):
+                    raise FetchError(f"only http and https URLs can be fetched, not {scheme}:")
+                if scheme in ("http", "https"):
                     page = fetch(target, allow_private=allow_private)
                     raw, url, encoding = page.body, page.url, page.encoding
                 else:

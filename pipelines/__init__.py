@@ -14,6 +14,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import PageItem
+from crawler.summary import format_summary
 from pipelines.extract import NoArticle, extract
 from pipelines.store import Store, StoreError
 
@@ -93,3 +94,5 @@ class StorePipeline:
         self.store.finish_run(self.run_id, reason, self.stats.get_stats())
         self.store.close()
         self.store = None
+        logger.info("Run %s summary:\n%s", self.run_id,
+                    format_summary({**self.stats.get_stats(), "finish_reason": reason}, self.path))

@@ -120,11 +120,14 @@ class Store:
 
     # -- lookups ------------------------------------------------------------------------
     def find(self, url: str) -> dict[str, Any] | None:
-        """The stored story for ``url``, directly or through an alias."""
+        """The stored story for ``url``, directly or through an alias.
+
+        The row carries ``alias_kind``: NULL for the story's own URL, else the alias kind.
+        """
         rows = list(self.db.query(
-            "select * from articles where url = :u union all "
-            "select a.* from aliases l join articles a on a.id = l.article_id where l.url = :u "
-            "limit 1", {"u": url}))
+            "select *, null as alias_kind from articles where url = :u union all "
+            "select a.*, l.kind from aliases l join articles a on a.id = l.article_id "
+            "where l.url = :u limit 1", {"u": url}))
         return rows[0] if rows else None
 
     def known(self, url: str) -> bool:
@@ -172,6 +175,11 @@ class Store:
             "encoding": article.encoding, "fetched_url": fetched_url or article.page_url,
             "last_seen": now, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
         }
+        if existing is not None and existing["alias_kind"] in ("exact", "near"):
+            # A known re-post: never let it overwrite the story it duplicates.
+            self.db["articles"].update(existing["id"], {"last_seen": now})
+            return self._done(Saved("duplicate", existing["id"], existing["url"],
+                                    existing["alias_kind"]))
         if existing is not None:
             article_id = existing["id"]
             for url in (article.url, fetched_url, article.page_url):

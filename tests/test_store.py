@@ -58,8 +58,8 @@ def test_exact_duplicate_under_another_url_becomes_an_alias(store):
     assert (dup.outcome, dup.kind, dup.article_id) == ("duplicate", "exact", first.article_id)
     assert store.count() == 1
     assert store.find(OTHER)["url"] == URL
-    # A re-crawl of the alias URL finds the story through the alias: still one row.
-    assert store.save(article(OTHER), "bj").outcome == "unchanged"
+    # A re-crawl of the re-post finds it through its alias: a duplicate again, one row.
+    assert store.save(article(OTHER), "bj").outcome == "duplicate"
     assert store.count() == 1
 
 

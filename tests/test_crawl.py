@@ -1,0 +1,103 @@
+"""End to end: crawl the fixture site over real HTTP into a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import crawl
+
+
+def rows(db: Path, sql: str) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_crawl_stores_exactly_the_articles_and_a_recrawl_adds_nothing(site_dir, site_url, tmp_path):
+    _root, manifest = site_dir
+    db = tmp_path / "articles.db"
+    result = crawl(site_url, db)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Articles: new 10, updated 0, unchanged 0" in result.stdout
+    assert "Duplicates dropped: exact 1" in result.stdout
+    assert f"Database: {db}" in result.stdout
+
+    stored = {r["url"].removeprefix(site_url): r for r in rows(db, "select * from articles")}
+    duplicate = manifest["duplicates"][0]
+    story = {duplicate["path"], duplicate["duplicate_of"]}
+    expected = {a["canonical_path"] for a in manifest["articles"]}
+    # The re-post and its original are one story: whichever was fetched first keeps the row.
+    assert set(stored) - story == expected - story
+    assert len(stored & story if isinstance(stored, set) else set(stored) & story) == 1
+
+    for a in manifest["articles"]:
+        row = stored.get(a["canonical_path"]) or stored[(story - {a["canonical_path"]}).pop()]
+        assert row["title"] == a["title"]
+        assert json.loads(row["authors"]) == [a["author"]]
+        assert row["published"] == a["date"]
+        assert row["language"] == a["lang"]
+        assert row["declared_language"] == a["declared_lang"]
+        for sentence in a["must_contain"]:
+            assert sentence in row["text"]
+        for junk in a["must_not_contain"]:
+            assert junk not in row["text"]
+
+    for path in manifest["not_stored"]:
+        if path not in story:
+            assert path not in stored
+    aliases = {r["url"].removeprefix(site_url): r["kind"] for r in rows(db, "select * from aliases")}
+    assert aliases == {(story - set(stored)).pop(): "exact"}
+
+    run = rows(db, "select * from runs")[0]
+    assert (run["finish_reason"], run["new"], run["duplicates"]) == ("finished", 10, 1)
+
+    again = crawl(site_url, db)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Articles: new 0, updated 0, unchanged 10" in again.stdout
+    assert "Duplicates dropped: exact 1" in again.stdout
+    assert rows(db, "select count(*) from articles")[0][0] == 10
+    assert rows(db, "select count(*) from runs")[0][0] == 2
+    assert rows(db, "pragma integrity_check")[0][0] == "ok"
+    hits = rows(db, "select a.url from articles_fts f join articles a on a.id = f.rowid "
+                    "where articles_fts match 'Luban'")
+    assert [h["url"].removeprefix(site_url) for h in hits] == [
+        "/World/202506/t20250623_800400123.html"] or len(hits) == 1
+
+
+def test_crawl_obeys_robots_and_stays_on_site(site_dir, site_url, tmp_path):
+    root, manifest = site_dir
+    robots = root / "robots.txt"
+    robots.write_text(robots.read_text() + "Disallow: /World/202505/\n")
+    may = {a["path"] for a in manifest["articles"] if a["path"].startswith("/World/202505/")}
+    db = tmp_path / "a.db"
+    result = crawl(site_url, db)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "example.org" not in result.stderr
+    stored = {r["url"].removeprefix(site_url) for r in rows(db, "select url from articles")}
+    assert may and not may & stored
+    stats = json.loads(rows(db, "select stats from runs")[0]["stats"])
+    assert stats["robotstxt/forbidden"] == len(may)
+    assert stats["newscrawl/links/offsite"] >= 1
+    assert stats["newscrawl/skipped/no_body"] == 1
+    # Variant links were folded before requesting: no article was fetched twice.
+    assert stats["newscrawl/pages/article"] == 12 - len(may)
+
+
+def test_max_pages_limits_pagination(site_url, tmp_path):
+    db = tmp_path / "a.db"
+    result = crawl(site_url, db, "--max-pages", "0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = json.loads(rows(db, "select stats from runs")[0]["stats"])
+    assert stats["newscrawl/pages/listing"] == 1
+    assert stats["newscrawl/links/beyond_max_pages"] >= 1
+
+
+def test_unreachable_site_exits_non_zero(tmp_path):
+    result = crawl("http://127.0.0.1:9", tmp_path / "a.db", "-s", "RETRY_TIMES=0")
+    assert result.returncode != 0
+    assert "nothing was fetched" in result.stderr

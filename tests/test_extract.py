@@ -1,0 +1,91 @@
+"""extract() on pages shaped like the real site: what must stay, what must go."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.sites import BJREVIEW
+from pipelines.extract import NoArticle, decode_html, extract
+from tests.fixture_site import ARTICLES, VIDEO_PATH, must_contain, must_not_contain, render_article, render_video_page
+
+BY_ID = {a.id: a for a in ARTICLES}
+
+
+@pytest.mark.parametrize("fixture", ARTICLES, ids=[a.id for a in ARTICLES])
+def test_body_keeps_the_article_and_drops_the_boilerplate(fixture):
+    html = render_article(fixture).encode("utf-8")
+    article = extract(html, f"https://www.bjreview.com{fixture.path}", BJREVIEW)
+    for sentence in must_contain(fixture):
+        assert sentence in article.text, sentence
+    for junk in must_not_contain(fixture):
+        assert junk not in article.text, junk
+    assert article.title == fixture.title
+    assert article.authors == [fixture.author]
+    assert article.published == fixture.date
+    assert article.language == fixture.lang
+    assert article.declared_language == fixture.declared_lang
+    assert article.url == f"https://www.bjreview.com{fixture.path}"
+
+
+def test_reference_article_fields():
+    ref = next(a for a in ARTICLES if a.id == "800400123")
+    article = extract(render_article(ref).encode(), f"https://www.bjreview.com{ref.path}", BJREVIEW)
+    # Every body paragraph, in order, and the section subheads.
+    positions = [article.text.index(p[:60]) for p in ref.body]
+    assert positions == sorted(positions)
+    for subhead in ("A dynamic mechanism", "Toward modernization", "Long-lasting friendship"):
+        assert subhead in article.text
+    assert article.captions == ref.captions
+    assert article.extras == {"print_title": "From Xi'an to Astana"}
+    assert article.language == "en" and article.language_probability > 0.9
+    assert "July 82025" not in article.text and "Subscribe" not in article.text
+
+
+def test_chinese_page_declaring_english_is_detected_as_chinese():
+    zh = next(a for a in ARTICLES if a.lang == "zh")
+    article = extract(render_article(zh).encode(), None, BJREVIEW)
+    assert (article.language, article.declared_language) == ("zh", "en")
+
+
+def test_video_page_has_no_article():
+    with pytest.raises(NoArticle) as info:
+        extract(render_video_page().encode(), f"https://www.bjreview.com{VIDEO_PATH}", BJREVIEW)
+    assert info.value.reason == "no_body"
+
+
+@pytest.mark.parametrize("raw", [b"", b"   \n\t ", b"\x00" * 1000, b"<html><body></body></html>"])
+def test_empty_pages_have_no_article(raw):
+    with pytest.raises(NoArticle):
+        extract(raw, "https://www.bjreview.com/World/202506/t20250623_1.html", BJREVIEW)
+
+
+def test_generic_extraction_without_a_site_profile():
+    ref = next(a for a in ARTICLES if a.id == "800400123")
+    article = extract(render_article(ref).encode(), None, None)
+    assert ref.body[5] in article.text
+    assert "Partners:" not in article.text
+    # rel=canonical names the story when no URL is given.
+    assert article.url == f"https://www.bjreview.com{ref.path}"
+
+
+def test_canonical_to_another_site_or_a_listing_is_ignored():
+    ref = next(a for a in ARTICLES if a.id == "800400123")
+    page = f"https://www.bjreview.com{ref.path}"
+    for bad in ("https://elsewhere.example/x.html", "https://www.bjreview.com/World/"):
+        html = render_article(ref).replace(f"https://www.bjreview.com{ref.path}\"", f"{bad}\"", 1)
+        assert extract(html.encode(), page, BJREVIEW).url == page
+
+
+CYRILLIC = "Лидеры Китая и стран Центральной Азии подписали договор о вечном добрососедстве. " * 8
+
+
+def test_mislabelled_charset_is_decoded_from_the_bytes():
+    utf8_page = f"<html><head><meta charset='iso-8859-1'></head><body><p>{CYRILLIC}</p></body></html>"
+    text, encoding = decode_html(utf8_page.encode("utf-8"), "iso-8859-1")
+    assert CYRILLIC in text and encoding == "utf-8"
+    cp1251_page = utf8_page.replace("iso-8859-1", "utf-8").encode("cp1251")
+    text, encoding = decode_html(cp1251_page, "utf-8")
+    assert CYRILLIC.strip() in text
+    article = extract(cp1251_page, None, None, encoding="utf-8")
+    assert "вечном добрососедстве" in article.text and "\ufffd" not in article.text
+    assert article.language == "ru"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipelines.language import detect, normalize_code
+from pipelines.language import detect, detect_language, normalize_code
 
 ENGLISH = ("China now stands as Central Asia's top trading partner and major investment "
            "source. In 2024, two-way trade reached roughly 95 billion dollars.")
@@ -35,3 +35,29 @@ def test_no_feature_text_gives_null(text):
                                            ("EN", "en"), ("", None), (None, None), ("x-klingon", None)])
 def test_normalize_code(raw, code):
     assert normalize_code(raw) == code
+
+
+ICELANDIC = ("Ríkisstjórnin kynnti í dag nýja áætlun um uppbyggingu húsnæðis á "
+             "höfuðborgarsvæðinu og víðar um landið. Forsætisráðherra sagði að markmiðið væri "
+             "að fjölga íbúðum verulega á næstu fimm árum.")
+ZULU = ("Uhulumeni uthe uzokwakha izindlu ezintsha ezindaweni zasemakhaya kulo nyaka. "
+        "Ungqongqoshe wezezindlu uthe abantu abaningi bazohlomula kulolu hlelo olusha, futhi "
+        "umsebenzi uzoqala ngokushesha.")
+
+
+@pytest.mark.parametrize(("text", "code"), [(ICELANDIC, "is"), (ZULU, "zu")])
+def test_languages_langdetect_does_not_know_are_decided_by_the_backup(text, code):
+    # langdetect alone says Swahili (1.0) for Zulu and nothing for Icelandic.
+    found = detect_language(text)
+    assert (found.language, found.detector) == (code, "py3langid")
+
+
+def test_langdetect_stays_the_default_detector():
+    assert detect_language(ENGLISH).detector == "langdetect"
+    assert detect_language(CHINESE).detector == "langdetect"
+
+
+def test_garbled_letters_get_no_answer():
+    # langdetect calls this Albanian at 0.86; py3langid says "no linguistic content".
+    garbled = "xq9 zz@@ ##kk ppq 11 zzkq vvbx ppqq zzxx qqpp wwxz kkqq" * 3
+    assert detect(garbled) == (None, None)

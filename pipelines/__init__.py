@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import PageItem
 from crawler.summary import format_summary
-from pipelines.extract import NoArticle, extract
+from pipelines.extract import NoArticle, extract as extract_article
 from pipelines.store import Store, StoreError
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ class ExtractPipeline:
     def process_item(self, item: PageItem) -> PageItem:
         site = self.crawler.spider.site
         try:
-            item.article = extract(item.body, item.final_url, site, encoding=item.encoding)
+            item.article = extract_article(item.body, item.final_url, site,
+                                           encoding=item.encoding)
         except NoArticle as exc:
             self.stats.inc_value(f"newscrawl/skipped/{exc.reason}")
             raise DropItem(f"{exc} ({item.final_url})", log_level="INFO") from None

@@ -1,0 +1,439 @@
+"""Learn a site's template from many of its pages and remove it from article bodies.
+
+Pure functions, no Scrapy.  A *block* is a DOM element seen as (key, text):
+
+* ``key``  - a robust structural key: the element's tag plus its id/class tokens (digits
+  masked) and those of up to ``KEY_DEPTH`` ancestors, e.g. ``div.footer>ul.menu>li``;
+* ``text`` - the element's whitespace-normalised text (digits masked, case folded).
+
+``learn`` counts, per block fingerprint (hash of key + text), on how many *distinct* pages it
+occurs.  A block is boilerplate when the same text in the same kind of container recurs on at
+least ``min_pages`` pages and on at least ``min_frac`` of the pages seen.  Because the text is
+part of the fingerprint, a container that recurs but whose text differs from page to page
+(the article body, a "related" list whose items change) is never removed: only elements whose
+whole text recurs are dropped, and the page's unique text always survives.
+
+The same counting is done on the *lines of extracted bodies* (``learn_lines``): a line that
+recurs in the bodies of several pages of the site ("Copyedited by ...", "Read more:",
+newsletter pitches that slipped past the DOM step) is dropped by ``clean_text``.
+
+``Template`` is JSON-serialisable (``to_dict``/``from_dict``) and updated incrementally:
+call ``learn(new_pages, template)`` / ``learn_lines(new_bodies, template)`` as pages arrive.
+
+Typical use (``pipelines.extract.extract(..., template=tpl.rules())`` does the applying)::
+
+    tpl = learn(html_pages)                     # DOM blocks
+    tree = apply(html, tpl)                     # cleaned lxml tree
+    body = trafilatura.extract(tree, ...)
+    tpl = learn_lines(bodies, tpl)              # once bodies of the site exist
+    body = clean_text(body, tpl)
+
+``Template.rules()`` is the small, picklable part that extraction needs (the fingerprints
+that passed the thresholds), so a worker process never receives the counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import lxml.html
+from lxml import etree
+
+__all__ = [
+    "Template",
+    "TemplateRules",
+    "learn",
+    "learn_lines",
+    "apply",
+    "clean_text",
+    "boilerplate_blocks",
+]
+
+FORMAT_VERSION = 1
+KEY_DEPTH = 3  # ancestors included in a block key (besides the element itself)
+SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "title", "meta", "link"}
+NEVER_REMOVE = {"html", "body"}
+MAX_ENTRIES = 200_000  # block/line fingerprints kept before rare ones are pruned
+SAMPLE_CHARS = 120
+
+_WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"\w", re.UNICODE)
+
+PageInput = Union[bytes, str, etree._Element, etree._ElementTree]
+
+
+# ---------------------------------------------------------------------------
+# Normalisation and fingerprints
+# ---------------------------------------------------------------------------
+
+
+def normalize_text(text: str) -> str:
+    """Case-folded, whitespace-collapsed, digits masked (so "5 comments" == "12 comments")."""
+    return _DIGITS.sub("0", _WS.sub(" ", text)).strip().casefold()
+
+
+def _fp(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _tag_token(el: etree._Element) -> str:
+    tag = el.tag if isinstance(el.tag, str) else "?"
+    tok = tag.lower()
+    ident = el.get("id")
+    if ident:
+        tok += "#" + _DIGITS.sub("0", ident.strip().lower())[:40]
+    cls = el.get("class")
+    if cls:
+        parts = sorted({_DIGITS.sub("0", c.lower()) for c in cls.split()})[:4]
+        tok += "." + ".".join(p[:40] for p in parts)
+    return tok
+
+
+def _to_tree(page: PageInput) -> etree._Element:
+    if isinstance(page, etree._ElementTree):
+        return page.getroot()
+    if isinstance(page, etree._Element):
+        return page
+    if isinstance(page, bytes):
+        page = page.decode("utf-8", errors="replace")
+    # lxml refuses str with an XML encoding declaration
+    page = re.sub(r"^\s*<\?xml[^>]*\?>", "", page)
+    return lxml.html.fromstring(page or "<html></html>")
+
+
+def _strip_invisible(root: etree._Element) -> None:
+    """Remove script/style/comments in place (trafilatura drops them anyway)."""
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        _drop(el)
+    for el in list(root.iter("script", "style", "noscript", "template", "svg")):
+        _drop(el)
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text in the document."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _blocks(root: etree._Element) -> List[Tuple[etree._Element, str, str, str]]:
+    """(element, key, normalised text, raw text sample) for every element with text.
+
+    Texts are computed bottom-up in one pass (children's texts are joined with the
+    element's own text and tails), so the cost is linear in the document size."""
+    out: List[Tuple[etree._Element, str, str, str]] = []
+    texts: Dict[etree._Element, str] = {}
+    keys: Dict[etree._Element, str] = {}
+
+    body = root.find(".//body") if root.tag != "body" else root
+    start = body if body is not None else root
+
+    # keys top-down
+    def walk_keys(el, ancestors):
+        tok = _tag_token(el)
+        chain = (ancestors + [tok])[-(KEY_DEPTH + 1):]
+        keys[el] = ">".join(chain)
+        for ch in el:
+            if isinstance(ch.tag, str) and ch.tag.lower() not in SKIP_TAGS:
+                walk_keys(ch, chain)
+
+    walk_keys(start, [])
+
+    # texts bottom-up (post-order)
+    order = [el for el in keys]
+    for el in reversed(order):  # children come after parents in document order
+        parts = [el.text or ""]
+        for ch in el:
+            if ch in texts:
+                parts.append(texts[ch])
+            parts.append(ch.tail or "")
+        texts[el] = " ".join(p for p in parts if p)
+    for el in order:
+        raw = _WS.sub(" ", texts[el]).strip()
+        if not raw or not _WORD.search(raw):
+            continue
+        out.append((el, keys[el], normalize_text(raw), raw))
+    return out
+
+
+def _line_norm(line: str) -> str:
+    return normalize_text(line)
+
+
+# ---------------------------------------------------------------------------
+# Template
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateRules:
+    """The learned boilerplate of a site, as applied: block and line fingerprints."""
+
+    blocks: frozenset = frozenset()
+    lines: frozenset = frozenset()
+
+    @property
+    def n_pages(self) -> int:
+        return len(self.blocks)
+
+    @property
+    def n_bodies(self) -> int:
+        return len(self.lines)
+
+    def is_boilerplate_block(self, fp: str) -> bool:
+        return fp in self.blocks
+
+    def is_boilerplate_line(self, fp: str) -> bool:
+        return fp in self.lines
+
+
+@dataclass
+class Template:
+    """What was learned about one site.  JSON-serialisable through to_dict/from_dict.
+
+    ``block_counts``: fingerprint(key, text) -> number of distinct pages containing it.
+    ``line_counts``:  fingerprint(line)      -> number of distinct bodies containing it.
+    ``samples``:      fingerprint -> [key or "line", first characters of the text] for
+                      fingerprints seen on 2+ pages (for `newscrawl template SITE`).
+    """
+
+    n_pages: int = 0
+    n_bodies: int = 0
+    block_counts: Dict[str, int] = field(default_factory=dict)
+    line_counts: Dict[str, int] = field(default_factory=dict)
+    samples: Dict[str, List[str]] = field(default_factory=dict)
+    page_fps: List[str] = field(default_factory=list)  # recent page fingerprints (dedupe)
+    body_fps: List[str] = field(default_factory=list)
+    min_pages: int = 3  # a block/line must recur on at least this many pages ...
+    min_frac: float = 0.0  # ... and on at least this share of the pages seen
+    min_line_pages: int = 3
+    min_line_frac: float = 0.0
+
+    # -- serialisation -------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "version": FORMAT_VERSION,
+            "n_pages": self.n_pages,
+            "n_bodies": self.n_bodies,
+            "min_pages": self.min_pages,
+            "min_frac": self.min_frac,
+            "min_line_pages": self.min_line_pages,
+            "min_line_frac": self.min_line_frac,
+            "block_counts": dict(self.block_counts),
+            "line_counts": dict(self.line_counts),
+            "samples": {k: list(v) for k, v in self.samples.items()},
+            "page_fps": list(self.page_fps),
+            "body_fps": list(self.body_fps),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Template":
+        if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+            raise ValueError(f"unsupported template version {data.get('version')}")
+        return cls(
+            n_pages=int(data.get("n_pages", 0)),
+            n_bodies=int(data.get("n_bodies", 0)),
+            block_counts={k: int(v) for k, v in (data.get("block_counts") or {}).items()},
+            line_counts={k: int(v) for k, v in (data.get("line_counts") or {}).items()},
+            samples={k: list(v) for k, v in (data.get("samples") or {}).items()},
+            page_fps=list(data.get("page_fps") or []),
+            body_fps=list(data.get("body_fps") or []),
+            min_pages=int(data.get("min_pages", 3)),
+            min_frac=float(data.get("min_frac", 0.0)),
+            min_line_pages=int(data.get("min_line_pages", 3)),
+            min_line_frac=float(data.get("min_line_frac", 0.0)),
+        )
+
+    # -- decisions -----------------------------------------------------------
+    def _threshold(self, n: int, k: int, frac: float) -> float:
+        return max(k, frac * n)
+
+    def block_threshold(self) -> float:
+        return self._threshold(self.n_pages, self.min_pages, self.min_frac)
+
+    def line_threshold(self) -> float:
+        return self._threshold(self.n_bodies, self.min_line_pages, self.min_line_frac)
+
+    def is_boilerplate_block(self, fp: str) -> bool:
+        return self.block_counts.get(fp, 0) >= self.block_threshold()
+
+    def is_boilerplate_line(self, fp: str) -> bool:
+        return self.line_counts.get(fp, 0) >= self.line_threshold()
+
+    def rules(self) -> TemplateRules:
+        """The fingerprints that are boilerplate now (what extraction applies)."""
+        bt, lt = self.block_threshold(), self.line_threshold()
+        return TemplateRules(
+            blocks=frozenset(fp for fp, c in self.block_counts.items() if c >= bt),
+            lines=frozenset(fp for fp, c in self.line_counts.items() if c >= lt))
+
+    def summary(self, limit: int = 50) -> dict:
+        """Human-readable view: the recurring blocks and lines, most frequent first."""
+        bt, lt = self.block_threshold(), self.line_threshold()
+        blocks = sorted(((c, fp) for fp, c in self.block_counts.items() if c >= bt), reverse=True)
+        lines = sorted(((c, fp) for fp, c in self.line_counts.items() if c >= lt), reverse=True)
+
+        def row(c, fp):
+            key, text = (self.samples.get(fp) or ["?", "?"])[:2]
+            return {"pages": c, "key": key, "text": text}
+
+        return {
+            "pages": self.n_pages,
+            "bodies": self.n_bodies,
+            "block_threshold": bt,
+            "line_threshold": lt,
+            "boilerplate_blocks": [row(c, fp) for c, fp in blocks[:limit]],
+            "boilerplate_lines": [row(c, fp) for c, fp in lines[:limit]],
+            "n_boilerplate_blocks": len(blocks),
+            "n_boilerplate_lines": len(lines),
+        }
+
+
+def _bump(counts: Dict[str, int], samples: Dict[str, List[str]], fp: str, key: str, text: str) -> None:
+    c = counts.get(fp, 0) + 1
+    counts[fp] = c
+    if c == 2 and fp not in samples:
+        samples[fp] = [key, text[:SAMPLE_CHARS]]
+
+
+def _prune(counts: Dict[str, int], samples: Dict[str, List[str]], cap: int) -> None:
+    """Keep memory bounded: drop the rarest fingerprints once there are too many."""
+    if len(counts) <= cap:
+        return
+    floor = 1
+    while len(counts) > cap * 3 // 4:
+        for fp in [fp for fp, c in counts.items() if c <= floor]:
+            del counts[fp]
+            samples.pop(fp, None)
+        floor += 1
+
+
+def learn(pages: Iterable[PageInput], template: Optional[Template] = None,
+          **params) -> Template:
+    """Count recurring (key, text) blocks over ``pages`` (HTML bytes/str or lxml trees).
+
+    Updates and returns ``template`` (a new one when None).  ``params`` set thresholds on
+    a new template (min_pages, min_frac, min_line_pages, min_line_frac).  Identical pages
+    (same normalised body text) are counted once, so duplicate fetches cannot turn an
+    article into "boilerplate"."""
+    tpl = template if template is not None else Template(**params)
+    seen = set(tpl.page_fps)
+    for page in pages:
+        root = _to_tree(page)
+        if isinstance(page, (etree._Element, etree._ElementTree)):
+            root = _copy(root)
+        _strip_invisible(root)
+        blocks = _blocks(root)
+        page_fp = _fp("page", " ".join(b[2] for b in blocks[:1]))
+        if page_fp in seen:
+            continue
+        seen.add(page_fp)
+        tpl.page_fps.append(page_fp)
+        tpl.n_pages += 1
+        fps = {}
+        for _el, key, norm, raw in blocks:
+            fps.setdefault(_fp(key, norm), (key, raw))
+        for fp, (key, raw) in fps.items():
+            _bump(tpl.block_counts, tpl.samples, fp, key, raw)
+    tpl.page_fps = tpl.page_fps[-1000:]
+    _prune(tpl.block_counts, tpl.samples, MAX_ENTRIES)
+    return tpl
+
+
+def _copy(root: etree._Element) -> etree._Element:
+    import copy
+
+    return copy.deepcopy(root)
+
+
+def learn_lines(bodies: Iterable[str], template: Optional[Template] = None, **params) -> Template:
+    """Count, per distinct extracted body, which (normalised) lines it contains."""
+    tpl = template if template is not None else Template(**params)
+    seen = set(tpl.body_fps)
+    for body in bodies:
+        if not body:
+            continue
+        lines = {}
+        for line in body.splitlines():
+            norm = _line_norm(line)
+            if norm and _WORD.search(norm):
+                lines.setdefault(_fp("line", norm), line.strip())
+        body_fp = _fp("body", *sorted(lines))
+        if body_fp in seen:
+            continue
+        seen.add(body_fp)
+        tpl.body_fps.append(body_fp)
+        tpl.n_bodies += 1
+        for fp, raw in lines.items():
+            _bump(tpl.line_counts, tpl.samples, fp, "line", raw)
+    tpl.body_fps = tpl.body_fps[-1000:]
+    _prune(tpl.line_counts, tpl.samples, MAX_ENTRIES)
+    return tpl
+
+
+def boilerplate_blocks(page: PageInput, template: Template) -> List[Tuple[str, str]]:
+    """(key, text) of the blocks ``apply`` would remove from this page (for inspection)."""
+    root = _to_tree(page)
+    _strip_invisible(root)
+    removed = []
+    gone = set()
+    for el, key, norm, raw in _blocks(root):
+        if el.tag in NEVER_REMOVE or any(a in gone for a in el.iterancestors()):
+            continue
+        if template.is_boilerplate_block(_fp(key, norm)):
+            gone.add(el)
+            removed.append((key, raw))
+    return removed
+
+
+def apply(page: PageInput, template: Template) -> etree._Element:
+    """Return the page's lxml tree with the learned boilerplate blocks removed.
+
+    An element is removed only when its own whole text (in the same kind of container)
+    recurred on enough pages, so unique text is never lost.  A tree passed in is
+    modified in place."""
+    root = _to_tree(page)
+    _strip_invisible(root)
+    if template is None or template.n_pages == 0:
+        return root
+    doomed = []
+    for el, key, norm, _raw in _blocks(root):
+        if not isinstance(el.tag, str) or el.tag.lower() in NEVER_REMOVE:
+            continue
+        if template.is_boilerplate_block(_fp(key, norm)):
+            doomed.append(el)
+    doomed_set = set(doomed)
+    for el in doomed:
+        if any(a in doomed_set for a in el.iterancestors()):
+            continue  # an ancestor goes anyway
+        _drop(el)
+    return root
+
+
+def clean_text(text: str, template: Template) -> str:
+    """Drop the lines of an extracted body that recur in the bodies of the site's pages."""
+    if not text or template is None or template.n_bodies == 0:
+        return text
+    kept = []
+    for line in text.splitlines():
+        norm = _line_norm(line)
+        if norm and template.is_boilerplate_line(_fp("line", norm)):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip("\n")

@@ -112,21 +112,38 @@ def _pick_site(url: str | None, raw: bytes, explicit: Site | None) -> Site | Non
 @site_options
 @click.option("--allow-private", is_flag=True,
               help="Allow URLs on loopback or private addresses (your own network).")
+@click.option("--same-site", is_flag=True,
+              help="The targets are pages of one site: learn its template from all of them.")
 def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: str | None,
             site: str | None, site_file: str | None, start_url: str | None,
-            allow_private: bool) -> None:
+            allow_private: bool, same_site: bool) -> None:
     """Extract the article from each TARGET: a URL or a saved HTML file.
 
     Prints the clean text, or with --json one object per target with target, url, title,
-    authors, published, language, language_probability and text.
+    authors, published, language, language_probability and text.  With --same-site the
+    targets are read first and the site's recurring blocks and lines, learned from all of
+    them, are removed from every body (as a crawl does).
 
     Example:
 
         newscrawl extract saved-page.html --json
+        newscrawl extract --same-site --json site-pages/*.html
     """
     from crawler.fetch import FetchError, fetch
-    from pipelines.extract import NoArticle, extract as extract_article
+    from pipelines.extract import Article, NoArticle, extract as extract_article, extract_many
     from pipelines.store import Store, StoreError
+
+    def read(target: str) -> tuple[bytes, str | None, str | None]:
+        scheme = urlsplit(target).scheme.lower()
+        if len(scheme) > 1 and scheme not in ("http", "https"):
+            raise FetchError(f"only http and https URLs can be fetched, not {scheme}:")
+        if scheme in ("http", "https"):
+            page = fetch(target, allow_private=allow_private)
+            return page.body, page.url, page.encoding
+        path = Path(target)
+        if not path.is_file():
+            raise FetchError(f"no such file: {target}")
+        return path.read_bytes(), base_url, None
 
     explicit = resolve_site(site, site_file, start_url) if (site or site_file) else None
     store = None
@@ -135,23 +152,34 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
             store = Store(db)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
+    inputs: dict[str, tuple[bytes, str | None, str | None] | Exception] = {}
+    for target in targets:
+        try:
+            inputs[target] = read(target)
+        except (FetchError, OSError) as exc:
+            inputs[target] = exc
+    learned: dict[str, Article | NoArticle] = {}
+    if same_site:
+        readable = [(t, v) for t, v in inputs.items() if not isinstance(v, Exception)]
+        first = readable[0][1] if readable else None
+        profile = _pick_site(first[1], first[0], explicit) if first else explicit
+        results, _template = extract_many([(raw, url) for _t, (raw, url, _e) in readable], profile)
+        learned = {t: r for (t, _v), r in zip(readable, results)}
     failures = 0
     try:
         for target in targets:
             try:
-                scheme = urlsplit(target).scheme.lower()
-                if len(scheme) > 1 and scheme not in ("http", "https"):
-                    raise FetchError(f"only http and https URLs can be fetched, not {scheme}:")
-                if scheme in ("http", "https"):
-                    page = fetch(target, allow_private=allow_private)
-                    raw, url, encoding = page.body, page.url, page.encoding
-                else:
-                    path = Path(target)
-                    if not path.is_file():
-                        raise FetchError(f"no such file: {target}")
-                    raw, url, encoding = path.read_bytes(), base_url, None
+                found = inputs[target]
+                if isinstance(found, Exception):
+                    raise found
+                raw, url, encoding = found
                 profile = _pick_site(url, raw, explicit)
-                article = extract_article(raw, url, profile, encoding=encoding)
+                if same_site:
+                    if isinstance(learned[target], NoArticle):
+                        raise learned[target]
+                    article = learned[target]
+                else:
+                    article = extract_article(raw, url, profile, encoding=encoding)
                 if store is not None:
                     if not article.url:
                         raise FetchError("the page has no canonical link: give --url to store it")
@@ -179,6 +207,88 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
             store.close()
     if failures:
         sys.exit(1)
+
+
+def db_option(func: Any) -> Any:
+    return click.option("--db", default=DEFAULT_DB, show_default=True,
+                        type=click.Path(dir_okay=False), help="The SQLite database.")(func)
+
+
+def open_store(db: str) -> Any:
+    from pipelines.store import Store, StoreError
+
+    if not Path(db).is_file():
+        raise click.ClickException(f"no database at {db}: run `newscrawl crawl --db {db}` first")
+    try:
+        return Store(db)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.argument("site_name", metavar="SITE")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="The whole summary as JSON.")
+@click.option("--limit", default=30, show_default=True, help="Blocks and lines to show.")
+def template(site_name: str, db: str, as_json: bool, limit: int) -> None:
+    """Show what the crawl learned of SITE's template: the recurring blocks and lines it
+    removes from bodies.
+
+    Example:
+
+        newscrawl template bjreview
+    """
+    store = open_store(db)
+    try:
+        learned = store.load_template(site_name)
+    finally:
+        store.close()
+    if learned.n_pages == 0:
+        raise click.ClickException(f"nothing learned for site {site_name!r} in {db} yet")
+    summary = learned.summary(limit)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Site {site_name}: learned from {summary['pages']} pages and "
+               f"{summary['bodies']} bodies; a block or line is boilerplate once it recurs on "
+               f"{summary['block_threshold']:g} pages.")
+    for label, key in (("Blocks", "boilerplate_blocks"), ("Lines", "boilerplate_lines")):
+        total = summary[f"n_{key}"]
+        click.echo(f"\n{label} removed ({total}):")
+        for row in summary[key]:
+            click.echo(f"  {row['pages']:>5}  {row['key'][:40]:40s}  {row['text'][:70]}")
+
+
+@cli.command()
+@site_options
+@db_option
+def reextract(site: str | None, site_file: str | None, start_url: str | None, db: str) -> None:
+    """Rebuild stored bodies from the stored pages, without re-crawling: after an extractor
+    upgrade, a template change or a new site rule.  Reports how many bodies changed.
+
+    Example:
+
+        newscrawl reextract --site bjreview
+    """
+    from pipelines.reextract import reextract as rebuild
+
+    store = open_store(db)
+    try:
+        if site or site_file:
+            profiles = [resolve_site(site, site_file, start_url)]
+        else:
+            names = [r["site"] for r in store.rows("select distinct site from articles")]
+            unknown = sorted(set(names) - set(SITES))
+            if unknown:
+                click.echo(f"Skipping sites without a built-in profile: {', '.join(unknown)} "
+                           "(give --site-file)", err=True)
+            profiles = [SITES[n] for n in names if n in SITES]
+        for profile in profiles:
+            done = rebuild(store, profile, store.load_template(profile.name).rules())
+            click.echo(f"{profile.name}: {done.checked} pages re-extracted, {done.changed} "
+                       f"bodies changed, {done.failed} kept (no body found)")
+    finally:
+        store.close()
 
 
 def main() -> None:

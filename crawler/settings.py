@@ -38,6 +38,10 @@ NEWSCRAWL_DB = "output/articles.db"
 NEWSCRAWL_BATCH_SIZE = 20
 NEWSCRAWL_EXTRACT_ENABLED = True
 NEWSCRAWL_STORE_ENABLED = True
+# Learn each site's template (recurring blocks and lines) from the stories it stores.
+NEWSCRAWL_TEMPLATE_ENABLED = True
+# Apply newly learned rules after this many new stories (and re-extract the run at the end).
+NEWSCRAWL_TEMPLATE_REFRESH = 10
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -15,8 +15,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import PageItem
 from crawler.summary import format_summary
-from pipelines.extract import NoArticle, extract as extract_article
+from pipelines import template as templates
+from pipelines.extract import NoArticle, extract as extract_article, page_tree
+from pipelines.reextract import reextract
 from pipelines.store import Store, StoreError
+from pipelines.template import Template, TemplateRules
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +38,11 @@ class ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
-        site = self.crawler.spider.site
+        spider = self.crawler.spider
         try:
-            item.article = extract_article(item.body, item.final_url, site,
-                                           encoding=item.encoding)
+            item.article = extract_article(item.body, item.final_url, spider.site,
+                                           encoding=item.encoding,
+                                           template=getattr(spider, "template_rules", None))
         except NoArticle as exc:
             self.stats.inc_value(f"newscrawl/skipped/{exc.reason}")
             raise DropItem(f"{exc} ({item.final_url})", log_level="INFO") from None
@@ -46,15 +50,27 @@ class ExtractPipeline:
 
 
 class StorePipeline:
-    """Writes articles to SQLite in atomic batches and keeps the run ledger."""
+    """Writes articles to SQLite in atomic batches, keeps the run ledger, learns the template.
 
-    def __init__(self, path: str, batch_size: int, stats: Any) -> None:
+    Each new story's page teaches the site's template (recurring blocks and lines); the
+    extraction pipeline applies the rules learned so far, and at the end of the run the
+    run's pages are re-extracted if the rules changed, so the result does not depend on the
+    order pages arrived in.
+    """
+
+    def __init__(self, path: str, batch_size: int, stats: Any, learn_template: bool = True,
+                 template_refresh: int = 10) -> None:
         self.path = path
         self.batch_size = batch_size
         self.stats = stats
+        self.learn_template = learn_template
+        self.template_refresh = template_refresh
         self.store: Store | None = None
         self.run_id: int | None = None
         self.site = ""
+        self.template = Template()
+        self.rules_at_start = TemplateRules()
+        self.unapplied = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -62,7 +78,8 @@ class StorePipeline:
         if not settings.getbool("NEWSCRAWL_STORE_ENABLED"):
             raise NotConfigured("NEWSCRAWL_STORE_ENABLED is off")
         pipeline = cls(settings.get("NEWSCRAWL_DB"), settings.getint("NEWSCRAWL_BATCH_SIZE"),
-                       crawler.stats)
+                       crawler.stats, settings.getbool("NEWSCRAWL_TEMPLATE_ENABLED"),
+                       settings.getint("NEWSCRAWL_TEMPLATE_REFRESH"))
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -77,21 +94,45 @@ class StorePipeline:
             return
         self.run_id = self.store.start_run(self.site)
         logger.info("Writing to %s (run %s)", self.path, self.run_id)
+        if self.learn_template:
+            self.template = self.store.load_template(self.site)
+            self.rules_at_start = self.template.rules()
+            self.crawler.spider.template_rules = self.rules_at_start
 
     def process_item(self, item: PageItem) -> PageItem:
         if self.store is None:
             raise DropItem("no database", log_level="ERROR")
-        saved = self.store.save(item.article, self.site, self.run_id, fetched_url=item.final_url)
+        saved = self.store.save(item.article, self.site, self.run_id, fetched_url=item.final_url,
+                                raw=item.body, content_type=item.headers.get("content-type"))
         if saved.outcome == "duplicate":
             self.stats.inc_value(f"newscrawl/dedup/{saved.kind}")
             raise DropItem(f"{saved.kind} duplicate of {saved.url}: {item.final_url}",
                            log_level="INFO")
         self.stats.inc_value(f"newscrawl/articles/{saved.outcome}")
+        if saved.outcome == "new" and self.learn_template:
+            self._learn(item)
         return item
+
+    def _learn(self, item: PageItem) -> None:
+        """Count a new story's blocks and lines; only distinct stories teach the template."""
+        templates.learn([page_tree(item.body, item.encoding)], self.template)
+        templates.learn_lines([item.article.text], self.template)
+        self.unapplied += 1
+        if self.unapplied >= self.template_refresh:
+            self.crawler.spider.template_rules = self.template.rules()
+            self.unapplied = 0
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None:
             return
+        if self.learn_template:
+            self.store.save_template(self.site, self.template)
+            rules = self.template.rules()
+            if rules != self.rules_at_start:
+                done = reextract(self.store, self.crawler.spider.site, rules, self.run_id)
+                self.stats.set_value("newscrawl/template/reextracted", done.changed)
+                logger.info("Template changed: re-extracted %s pages of this run, %s bodies "
+                            "changed", done.checked, done.changed)
         self.store.finish_run(self.run_id, reason, self.stats.get_stats())
         self.store.close()
         self.store = None

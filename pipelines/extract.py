@@ -65,6 +65,8 @@ class Article:
     published: str | None
     description: str | None
     text: str
+    modified: str | None = None
+    date_conflict: str | None = None
     captions: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     declared_language: str | None = None

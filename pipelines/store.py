@@ -7,6 +7,7 @@ WAL lets Datasette and other readers browse while a crawl writes.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import sqlite3
@@ -21,6 +22,7 @@ from sqlite_migrate import Migrations
 
 from pipelines.dedup import near_duplicate, simhash_similarity, SIMHASH_MIN_SIMILARITY
 from pipelines.extract import EXTRACTOR_VERSION, Article
+from pipelines.template import Template
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,23 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id")], strict=True)
     db["aliases"].create_index(["article_id"])
     db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m002_issue3_pages_templates(db: sqlite_utils.Database) -> None:
+    """Raw pages (to re-extract without re-crawling), learned site templates, richer fields."""
+    articles = db["articles"]
+    articles.add_column("language_detector", str)
+    articles.add_column("modified", str)
+    articles.add_column("date_conflict", str)
+    db["pages"].create({
+        "article_id": int, "url": str, "fetched_at": str, "content_type": str,
+        "encoding": str, "html_gzip": bytes, "extractor": str,
+    }, pk="article_id", not_null={"url", "fetched_at", "html_gzip", "extractor"},
+        foreign_keys=[("article_id", "articles", "id")], strict=True)
+    db["templates"].create({
+        "site": str, "pages": int, "bodies": int, "template": str, "updated": str,
+    }, pk="site", not_null={"template", "updated"}, strict=True)
 
 
 def utcnow() -> str:
@@ -153,7 +172,8 @@ class Store:
             "on conflict(url) do nothing", [url, article_id, kind, now])
 
     def save(self, article: Article, site: str, run_id: int | None = None,
-             fetched_url: str | None = None, now: str | None = None) -> Saved:
+             fetched_url: str | None = None, now: str | None = None,
+             raw: bytes | None = None, content_type: str | None = None) -> Saved:
         """Store ``article``: insert a new story, update a changed one, or record a duplicate.
 
         A story is found by its URL or any alias; failing that, a body already stored under
@@ -173,6 +193,8 @@ class Store:
             "language_probability": article.language_probability,
             "content_hash": article.content_hash, "simhash": article.simhash,
             "encoding": article.encoding, "fetched_url": fetched_url or article.page_url,
+            "language_detector": article.language_detector, "modified": article.modified,
+            "date_conflict": article.date_conflict,
             "last_seen": now, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
         }
         if existing is not None and existing["alias_kind"] in ("exact", "near"):
@@ -191,6 +213,8 @@ class Store:
             else:
                 self.db["articles"].update(article_id, {**fields, "changed_at": now})
                 outcome = "updated"
+            self._page(article_id, raw, fetched_url or article.page_url, now, content_type,
+                       article.encoding)
             return self._done(Saved(outcome, article_id, existing["url"]))
 
         duplicate = next(iter(self.db.query(
@@ -210,10 +234,23 @@ class Store:
             {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields},
             pk="id").last_pk
         self._simhashes.setdefault(site, []).append((article_id, article.simhash))
+        self._page(article_id, raw, fetched_url or article.page_url, now, content_type,
+                   article.encoding)
         for url in (fetched_url, article.page_url):
             if url and url != article.url:
                 self._alias(url, article_id, "url", now)
         return self._done(Saved("new", article_id, article.url))
+
+    def _page(self, article_id: int, raw: bytes | None, url: str | None, now: str,
+              content_type: str | None, encoding: str | None) -> None:
+        """Keep the page as fetched (gzip) so bodies can be rebuilt without re-crawling."""
+        if raw is None:
+            return
+        self.db["pages"].upsert({
+            "article_id": article_id, "url": url or "", "fetched_at": now,
+            "content_type": content_type, "encoding": encoding,
+            "html_gzip": gzip.compress(raw, compresslevel=6), "extractor": EXTRACTOR_VERSION,
+        }, pk="article_id")
 
     def _done(self, saved: Saved) -> Saved:
         self.pending += 1
@@ -246,6 +283,53 @@ class Store:
             self.db["runs"].update(run_id, {
                 "finished": now or utcnow(), "finish_reason": reason, **counts,
                 "stats": json.dumps(stats, default=str, sort_keys=True)})
+
+    # -- site templates and re-extraction -------------------------------------------------
+    def load_template(self, site: str) -> Template:
+        row = next(self.db.query("select template from templates where site = ?", [site]), None)
+        return Template.from_dict(json.loads(row["template"])) if row else Template()
+
+    def save_template(self, site: str, template: Template, now: str | None = None) -> None:
+        self._begin()
+        self.db["templates"].upsert({
+            "site": site, "pages": template.n_pages, "bodies": template.n_bodies,
+            "template": json.dumps(template.to_dict()), "updated": now or utcnow()}, pk="site")
+        self.commit()
+
+    def stored_pages(self, site: str | None = None,
+                     run_id: int | None = None) -> Iterator[dict[str, Any]]:
+        """Stored raw pages with their article's id, URL, site and content hash."""
+        where, params = [], []
+        if site is not None:
+            where.append("a.site = ?")
+            params.append(site)
+        if run_id is not None:
+            where.append("a.run_id = ?")
+            params.append(run_id)
+        sql = ("select a.id, a.url, a.site, a.content_hash, p.url as page_url, p.encoding, "
+               "p.html_gzip from pages p join articles a on a.id = p.article_id"
+               + (" where " + " and ".join(where) if where else "") + " order by a.id")
+        for row in list(self.db.query(sql, params)):
+            row["html"] = gzip.decompress(row.pop("html_gzip"))
+            yield row
+
+    def rewrite(self, article_id: int, article: Article) -> None:
+        """Replace a stored body after re-extraction (same story, same URL)."""
+        self._begin()
+        self.db["articles"].update(article_id, {
+            "title": article.title, "authors": json.dumps(article.authors, ensure_ascii=False),
+            "published": article.published, "modified": article.modified,
+            "date_conflict": article.date_conflict, "description": article.description,
+            "text": article.text, "captions": json.dumps(article.captions, ensure_ascii=False),
+            "extras": json.dumps(article.extras, ensure_ascii=False),
+            "declared_language": article.declared_language, "language": article.language,
+            "language_probability": article.language_probability,
+            "language_detector": article.language_detector,
+            "content_hash": article.content_hash, "simhash": article.simhash,
+            "extractor": EXTRACTOR_VERSION})
+        self.db.execute("update pages set extractor = ? where article_id = ?",
+                        [EXTRACTOR_VERSION, article_id])
+        self._done(Saved("updated", article_id, ""))
 
     def count(self) -> int:
         return self.db["articles"].count

@@ -8,15 +8,16 @@ the language); StorePipeline de-duplicates and writes it (``pipelines.store``). 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
 from crawler.items import PageItem
 from crawler.summary import format_summary
 from pipelines.extract import NoArticle, extract
-from pipelines.store import Store, StoreError
+from pipelines.store import DatabaseLocked, RunLock, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -35,23 +36,31 @@ class ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
+        if item.status != 200:
+            return item  # a revisit's 304/404/410: nothing to extract
         site = self.crawler.spider.site
         try:
             item.article = extract(item.body, item.final_url, site, encoding=item.encoding)
         except NoArticle as exc:
             self.stats.inc_value(f"newscrawl/skipped/{exc.reason}")
+            item.skipped = exc.reason
             raise DropItem(f"{exc} ({item.final_url})", log_level="INFO") from None
         return item
 
 
 class StorePipeline:
-    """Writes articles to SQLite in atomic batches and keeps the run ledger."""
+    """Writes articles to SQLite in atomic batches and keeps the run ledger.
+
+    It holds the database's run lock from open to close: a second run on the same database
+    closes at once with the reason ``database_locked``.
+    """
 
     def __init__(self, path: str, batch_size: int, stats: Any) -> None:
         self.path = path
         self.batch_size = batch_size
         self.stats = stats
         self.store: Store | None = None
+        self.lock = RunLock(path)
         self.run_id: int | None = None
         self.site = ""
 
@@ -64,23 +73,43 @@ class StorePipeline:
                        crawler.stats)
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self) -> None:
-        self.site = self.crawler.spider.site.name
+        spider = self.crawler.spider
+        self.site = spider.site.name
+        try:
+            self.lock.acquire()
+        except DatabaseLocked as exc:
+            logger.error("%s", exc)
+            raise CloseSpider("database_locked") from None
+        except OSError as exc:
+            logger.error("cannot create the lock file %s: %s", self.lock.path, exc)
+            raise CloseSpider("database_unavailable") from None
         try:
             self.store = Store(self.path, batch_size=self.batch_size)
-        except StoreError as exc:
+            mode = "full" if getattr(spider, "full", False) else "incremental"
+            self.run_id = self.store.start_run(self.site, mode=mode)
+        except (StoreError, sqlite3.Error) as exc:
             logger.error("%s", exc)
-            self.crawler.engine.close_spider(self.crawler.spider, "database_unavailable")
-            return
-        self.run_id = self.store.start_run(self.site)
+            self.lock.release()
+            raise CloseSpider("database_unavailable") from None
         logger.info("Writing to %s (run %s)", self.path, self.run_id)
 
     def process_item(self, item: PageItem) -> PageItem:
         if self.store is None:
             raise DropItem("no database", log_level="ERROR")
-        saved = self.store.save(item.article, self.site, self.run_id, fetched_url=item.final_url)
+        if item.status == 304:
+            saved = self.store.not_modified(item.url, self.run_id)
+        elif item.status in (404, 410):
+            saved = self.store.withdraw(item.url, self.run_id)
+            logger.info("Withdrawn (HTTP %s): %s", item.status, item.url)
+        else:
+            saved = self.store.save(item.article, self.site, self.run_id,
+                                    fetched_url=item.final_url,
+                                    etag=item.headers.get("etag"),
+                                    last_modified=item.headers.get("last-modified"))
         if saved.outcome == "duplicate":
             self.stats.inc_value(f"newscrawl/dedup/{saved.kind}")
             raise DropItem(f"{saved.kind} duplicate of {saved.url}: {item.final_url}",
@@ -88,11 +117,19 @@ class StorePipeline:
         self.stats.inc_value(f"newscrawl/articles/{saved.outcome}")
         return item
 
+    def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
+        """Remember pages that had no article, so the next run does not fetch them again."""
+        if self.store is not None and isinstance(item, PageItem) and item.skipped:
+            self.store.skip(item.url, self.site, item.skipped)
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None:
             return
-        self.store.finish_run(self.run_id, reason, self.stats.get_stats())
-        self.store.close()
-        self.store = None
+        try:
+            self.store.finish_run(self.run_id, reason, self.stats.get_stats())
+            self.store.close()
+        finally:
+            self.store = None
+            self.lock.release()
         logger.info("Run %s summary:\n%s", self.run_id,
                     format_summary({**self.stats.get_stats(), "finish_reason": reason}, self.path))

@@ -34,3 +34,7 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) output/*.db output/*.db-wal output/*.db-shm
+
+## bench-incremental: the incremental run against a full one (2,000 stored articles, 20 new)
+bench-incremental: venv
+	$(PY) bench/incremental.py

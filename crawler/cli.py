@@ -15,6 +15,19 @@ from crawler.sites import SITES, Site, SiteError, get_site
 
 DEFAULT_DB = "output/articles.db"
 
+# Exit codes a scheduler can tell apart (sysexits.h); 1 is any other failed run.
+EXIT_UNREACHABLE = 69  # EX_UNAVAILABLE: the site answered nothing
+EXIT_DATABASE = 73  # EX_CANTCREAT: the database cannot be opened or written
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; try again later
+
+
+class RunFailed(click.ClickException):
+    """A crawl that could not do its job, with the exit code that says why."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
 
 def project_settings(overrides: tuple[str, ...] = ()) -> Any:
     """The project's Scrapy settings plus ``-s NAME=VALUE`` overrides."""
@@ -61,11 +74,23 @@ def cli() -> None:
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The SQLite database to write.")
 @click.option("--max-pages", type=click.IntRange(min=0), help="Listing pages to follow at most.")
+@click.option("--full", is_flag=True,
+              help="Walk every listing page instead of stopping at known articles.")
+@click.option("--jobdir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep the crawl's queue in DIR: stop it with one Ctrl-C/SIGTERM and run "
+                   "the same command again to resume.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.")
 def crawl(site: str | None, site_file: str | None, start_url: str | None, db: str,
-          max_pages: int | None, overrides: tuple[str, ...]) -> None:
-    """Crawl a site's section and store its articles.
+          max_pages: int | None, full: bool, jobdir: str | None,
+          overrides: tuple[str, ...]) -> None:
+    """Crawl a site's section and store its new and changed articles.
+
+    A run fetches the listing pages newest first until it meets the site's
+    stop_after_known stored articles in a row, the new articles, and the stored ones
+    due for a revisit.  Exit codes: 0 the run did its job, 69 nothing could be fetched,
+    73 the database cannot be written, 75 another run holds the database, 1 any other
+    unfinished run.
 
     Example:
 
@@ -79,18 +104,79 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     profile = resolve_site(site, site_file, start_url)
     settings = project_settings(overrides)
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
+    if jobdir:
+        settings.set("JOBDIR", jobdir, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(WorldSpider)
     process.crawl(crawler, site=profile.name if not site_file else None, site_file=site_file,
-                  start_url=start_url, max_pages=max_pages)
+                  start_url=start_url, max_pages=max_pages, full=full)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     click.echo(format_summary(stats, db))
     reason = stats.get("finish_reason")
+    if reason == "database_locked":
+        raise RunFailed(f"another run is writing to {db}: this run was refused; the lock is "
+                        "released when that run ends", EXIT_LOCKED)
+    if reason == "database_unavailable":
+        raise RunFailed(f"cannot write the database {db}: check that its folder exists and is "
+                        "writable, and that the disk is not full", EXIT_DATABASE)
     if reason != "finished":
-        raise click.ClickException(f"the crawl did not finish normally: {reason}")
+        hint = f" (resume with --jobdir {jobdir})" if jobdir else ""
+        raise RunFailed(f"the crawl did not finish normally: {reason}{hint}")
     if not stats.get("downloader/response_status_count/200"):
-        raise click.ClickException("nothing was fetched: is the site reachable?")
+        raise RunFailed("nothing was fetched: is the site reachable?", EXIT_UNREACHABLE)
+
+
+RUN_COLUMNS = [
+    ("id", "run"), ("site", "site"), ("started", "started"), ("finished", "finished"),
+    ("finish_reason", "reason"), ("mode", "mode"), ("listing_pages", "listing"),
+    ("articles_fetched", "fetched"), ("new", "new"), ("updated", "updated"),
+    ("unchanged", "unchanged"), ("not_modified", "304"), ("withdrawn", "withdrawn"),
+    ("duplicates", "dups"), ("errors", "errors"),
+]
+
+
+@cli.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True,
+              type=click.Path(dir_okay=False), help="The SQLite database to read.")
+@click.option("-n", "--last", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many runs to show, newest last.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per run, with duplicates and errors by kind.")
+def runs(db: str, last: int, as_json: bool) -> None:
+    """Show the last runs recorded in the database: when, why they ended, what they did.
+
+    A run without an end was killed or is still running; the next run marks it
+    "interrupted".
+
+    Example:
+
+        newscrawl runs --db output/articles.db -n 5
+    """
+    import sqlite3
+
+    from tabulate import tabulate
+
+    if not Path(db).is_file():
+        raise click.ClickException(f"no database at {db}: give --db, or crawl first")
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("select * from (select * from runs order by id desc limit ?) "
+                            "order by id", [last]).fetchall()
+        conn.close()
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"cannot read runs from {db}: {exc}") from None
+    if as_json:
+        for row in rows:
+            record = {k: row[k] for k in row.keys() if k != "stats"}
+            for key in ("duplicates_by_kind", "errors_by_kind"):
+                record[key] = json.loads(record[key]) if record.get(key) else {}
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    keys = set(rows[0].keys()) if rows else set()
+    table = [[row[k] if k in keys else None for k, _ in RUN_COLUMNS] for row in rows]
+    click.echo(tabulate(table, headers=[h for _, h in RUN_COLUMNS], missingval="-"))
 
 
 def _pick_site(url: str | None, raw: bytes, explicit: Site | None) -> Site | None:

@@ -11,7 +11,9 @@ class PageItem:
     """One fetched article page.
 
     ``url`` is the canonical URL that was requested; ``final_url`` is where the server's
-    redirects ended.  The pipelines fill ``article`` (the extraction) on the way.
+    redirects ended.  The pipelines fill ``article`` (the extraction) on the way, or
+    ``skipped`` (why the page has no article).  A revisit answered 304, 404 or 410 comes
+    with that ``status`` and an empty body.
     """
 
     url: str
@@ -23,3 +25,4 @@ class PageItem:
     fetched_at: str
     headers: dict[str, str] = field(default_factory=dict)
     article: Any = None
+    skipped: str | None = None

@@ -50,6 +50,8 @@ class Site:
     field_line_patterns: dict[str, str] = field(default_factory=dict)
     # Incremental runs: stop paginating after this many known article links in a row.
     stop_after_known: int = 20
+    # Revisits: fetch a stored article again this many days after it was first seen.
+    revisit_days: tuple[float, ...] = (1, 7)
 
     def __post_init__(self) -> None:
         if not self.start_urls:

@@ -20,10 +20,16 @@ def format_summary(stats: dict[str, Any], db_path: str) -> str:
         f"Pages fetched: {stats.get('response_received_count', 0)} "
         f"(listing {stats.get('newscrawl/pages/listing', 0)}, "
         f"article {stats.get('newscrawl/pages/article', 0)})",
-        "Articles: new {new}, updated {updated}, unchanged {unchanged}".format(
+        "Articles: new {new}, updated {updated}, unchanged {unchanged}, not modified {nm}, "
+        "withdrawn {withdrawn}".format(
             new=stats.get("newscrawl/articles/new", 0),
             updated=stats.get("newscrawl/articles/updated", 0),
-            unchanged=stats.get("newscrawl/articles/unchanged", 0)),
+            unchanged=stats.get("newscrawl/articles/unchanged", 0),
+            nm=stats.get("newscrawl/articles/not_modified", 0),
+            withdrawn=stats.get("newscrawl/articles/withdrawn", 0)),
+        f"Known links skipped: {stats.get('newscrawl/links/known', 0)}, "
+        f"revisits: {stats.get('newscrawl/revisits/requested', 0)}, "
+        f"pagination stopped: {'yes' if stats.get('newscrawl/listing/stopped') else 'no'}",
         f"Duplicates dropped: {_grouped(stats, 'newscrawl/dedup/')}",
         f"Skipped: {_grouped(stats, 'newscrawl/skipped/')}",
         f"Errors: {error_text or 'none'}",

@@ -8,17 +8,18 @@ the language); StorePipeline de-duplicates and writes it (``pipelines.store``). 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
 from crawler.items import PageItem
 from crawler.summary import format_summary
 from pipelines import template as templates
 from pipelines.extract import NoArticle, extract as extract_article, page_tree
 from pipelines.reextract import reextract
-from pipelines.store import Store, StoreError
+from pipelines.store import DatabaseLocked, RunLock, Store, StoreError
 from pipelines.template import Template, TemplateRules
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
+        if item.status != 200:
+            return item  # a revisit's 304/404/410: nothing to extract
         spider = self.crawler.spider
         try:
             item.article = extract_article(item.body, item.final_url, spider.site,
@@ -45,12 +48,16 @@ class ExtractPipeline:
                                            template=getattr(spider, "template_rules", None))
         except NoArticle as exc:
             self.stats.inc_value(f"newscrawl/skipped/{exc.reason}")
+            item.skipped = exc.reason
             raise DropItem(f"{exc} ({item.final_url})", log_level="INFO") from None
         return item
 
 
 class StorePipeline:
     """Writes articles to SQLite in atomic batches, keeps the run ledger, learns the template.
+
+    It holds the database's run lock from open to close: a second run on the same database
+    closes at once with the reason ``database_locked``.
 
     Each new story's page teaches the site's template (recurring blocks and lines); the
     extraction pipeline applies the rules learned so far, and at the end of the run the
@@ -66,6 +73,7 @@ class StorePipeline:
         self.learn_template = learn_template
         self.template_refresh = template_refresh
         self.store: Store | None = None
+        self.lock = RunLock(path)
         self.run_id: int | None = None
         self.site = ""
         self.template = Template()
@@ -82,17 +90,28 @@ class StorePipeline:
                        settings.getint("NEWSCRAWL_TEMPLATE_REFRESH"))
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self) -> None:
-        self.site = self.crawler.spider.site.name
+        spider = self.crawler.spider
+        self.site = spider.site.name
+        try:
+            self.lock.acquire()
+        except DatabaseLocked as exc:
+            logger.error("%s", exc)
+            raise CloseSpider("database_locked") from None
+        except OSError as exc:
+            logger.error("cannot create the lock file %s: %s", self.lock.path, exc)
+            raise CloseSpider("database_unavailable") from None
         try:
             self.store = Store(self.path, batch_size=self.batch_size)
-        except StoreError as exc:
+            mode = "full" if getattr(spider, "full", False) else "incremental"
+            self.run_id = self.store.start_run(self.site, mode=mode)
+        except (StoreError, sqlite3.Error) as exc:
             logger.error("%s", exc)
-            self.crawler.engine.close_spider(self.crawler.spider, "database_unavailable")
-            return
-        self.run_id = self.store.start_run(self.site)
+            self.lock.release()
+            raise CloseSpider("database_unavailable") from None
         logger.info("Writing to %s (run %s)", self.path, self.run_id)
         if self.learn_template:
             self.template = self.store.load_template(self.site)
@@ -102,8 +121,17 @@ class StorePipeline:
     def process_item(self, item: PageItem) -> PageItem:
         if self.store is None:
             raise DropItem("no database", log_level="ERROR")
-        saved = self.store.save(item.article, self.site, self.run_id, fetched_url=item.final_url,
-                                raw=item.body, content_type=item.headers.get("content-type"))
+        if item.status == 304:
+            saved = self.store.not_modified(item.url, self.run_id)
+        elif item.status in (404, 410):
+            saved = self.store.withdraw(item.url, self.run_id)
+            logger.info("Withdrawn (HTTP %s): %s", item.status, item.url)
+        else:
+            saved = self.store.save(item.article, self.site, self.run_id,
+                                    fetched_url=item.final_url,
+                                    etag=item.headers.get("etag"),
+                                    last_modified=item.headers.get("last-modified"),
+                                    raw=item.body, content_type=item.headers.get("content-type"))
         if saved.outcome == "duplicate":
             self.stats.inc_value(f"newscrawl/dedup/{saved.kind}")
             raise DropItem(f"{saved.kind} duplicate of {saved.url}: {item.final_url}",
@@ -122,19 +150,27 @@ class StorePipeline:
             self.crawler.spider.template_rules = self.template.rules()
             self.unapplied = 0
 
+    def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
+        """Remember pages that had no article, so the next run does not fetch them again."""
+        if self.store is not None and isinstance(item, PageItem) and item.skipped:
+            self.store.skip(item.url, self.site, item.skipped)
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None:
             return
-        if self.learn_template:
-            self.store.save_template(self.site, self.template)
-            rules = self.template.rules()
-            if rules != self.rules_at_start:
-                done = reextract(self.store, self.crawler.spider.site, rules, self.run_id)
-                self.stats.set_value("newscrawl/template/reextracted", done.changed)
-                logger.info("Template changed: re-extracted %s pages of this run, %s bodies "
-                            "changed", done.checked, done.changed)
-        self.store.finish_run(self.run_id, reason, self.stats.get_stats())
-        self.store.close()
-        self.store = None
+        try:
+            if self.learn_template:
+                self.store.save_template(self.site, self.template)
+                rules = self.template.rules()
+                if rules != self.rules_at_start:
+                    done = reextract(self.store, self.crawler.spider.site, rules, self.run_id)
+                    self.stats.set_value("newscrawl/template/reextracted", done.changed)
+                    logger.info("Template changed: re-extracted %s pages of this run, %s "
+                                "bodies changed", done.checked, done.changed)
+            self.store.finish_run(self.run_id, reason, self.stats.get_stats())
+            self.store.close()
+        finally:
+            self.store = None
+            self.lock.release()
         logger.info("Run %s summary:\n%s", self.run_id,
                     format_summary({**self.stats.get_stats(), "finish_reason": reason}, self.path))

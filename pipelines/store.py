@@ -7,13 +7,14 @@ WAL lets Datasette and other readers browse while a crawl writes.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import logging
+import os
 import sqlite3
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -73,6 +74,28 @@ def m002_issue3_pages_templates(db: sqlite_utils.Database) -> None:
     }, pk="site", not_null={"template", "updated"}, strict=True)
 
 
+@migrations()
+def m002_issue4_incremental(db: sqlite_utils.Database) -> None:
+    """Scheduled runs: HTTP validators, withdrawals, past versions, skipped pages, a fuller ledger."""
+    for column in ("etag", "last_modified", "withdrawn_at"):
+        db["articles"].add_column(column, str)
+    db["versions"].create({
+        "id": int, "article_id": int, "content_hash": str, "title": str, "text": str,
+        "changed_at": str, "replaced_at": str, "run_id": int,
+    }, pk="id", not_null={"article_id", "content_hash", "text", "replaced_at"},
+        foreign_keys=[("article_id", "articles", "id")], strict=True)
+    db["versions"].create_index(["article_id"])
+    # Article-shaped URLs that gave no article (a video page, an empty body): remembered so
+    # that an incremental run treats them as known instead of fetching them every time.
+    db["skipped_pages"].create({
+        "url": str, "site": str, "reason": str, "first_seen": str, "last_seen": str,
+    }, pk="url", not_null={"site", "reason", "first_seen", "last_seen"}, strict=True)
+    for column, kind in (("mode", str), ("pid", int), ("listing_pages", int),
+                         ("articles_fetched", int), ("not_modified", int), ("withdrawn", int),
+                         ("duplicates_by_kind", str), ("errors_by_kind", str)):
+        db["runs"].add_column(column, kind)
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -105,6 +128,99 @@ def connect(path: str | Path, timeout: float = 30.0) -> sqlite_utils.Database:
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from exc
     return db
+
+
+class DatabaseLocked(StoreError):
+    """Another run holds the database's lock file."""
+
+
+class RunLock:
+    """An exclusive ``flock`` on ``<db>.lock``: one crawl per database at a time.
+
+    The kernel drops the lock when the holder exits however it exits (SIGKILL included), so
+    a killed run never leaves a stale lock behind.  The file holds the holder's pid for the
+    message the next run prints.
+    """
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.path = Path(f"{db_path}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise DatabaseLocked(
+                f"another newscrawl run (pid {self.holder() or '?'}) is writing to "
+                f"{str(self.path)[:-5]}; wait for it to finish, or check that it is still "
+                "running") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def holder(self) -> int | None:
+        try:
+            text = self.path.read_text().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass(frozen=True)
+class CrawlState:
+    """What the spider needs from the database to plan an incremental run."""
+
+    known: frozenset[str]
+    due: tuple[dict[str, Any], ...]
+    last_run_complete: bool
+
+
+def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
+                now: datetime | None = None) -> CrawlState:
+    """Known URLs, articles due for a revisit, and whether the previous run finished.
+
+    Read-only: the spider calls this while the store pipeline holds the writer connection.
+    An article is due when one of its revisit points (``first_seen`` + days) has passed
+    since it was last seen; withdrawn articles are not revisited.
+    """
+    path = Path(path)
+    if not path.exists():
+        return CrawlState(frozenset(), (), False)
+    now = now or datetime.now(timezone.utc)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    try:
+        known = {r[0] for r in conn.execute(
+            "select url from articles where site = :s union all "
+            "select l.url from aliases l join articles a on a.id = l.article_id "
+            "where a.site = :s union all select url from skipped_pages where site = :s",
+            {"s": site})}
+        due = []
+        for row in conn.execute(
+                "select id, url, first_seen, last_seen, etag, last_modified from articles "
+                "where site = ? and withdrawn_at is null", [site]):
+            first = datetime.fromisoformat(row["first_seen"])
+            last = datetime.fromisoformat(row["last_seen"])
+            points = [first + timedelta(days=d) for d in revisit_days]
+            if any(last < p <= now for p in points):
+                due.append(dict(row))
+        last = conn.execute(
+            "select finish_reason from runs where site = ? and finish_reason is not null "
+            "order by id desc limit 1", [site]).fetchone()
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read database {path}: {exc}") from exc
+    finally:
+        conn.close()
+    return CrawlState(frozenset(known), tuple(due),
+                      last is not None and last[0] == "finished")
 
 
 class Store:
@@ -173,6 +289,7 @@ class Store:
 
     def save(self, article: Article, site: str, run_id: int | None = None,
              fetched_url: str | None = None, now: str | None = None,
+             etag: str | None = None, last_modified: str | None = None,
              raw: bytes | None = None, content_type: str | None = None) -> Saved:
         """Store ``article``: insert a new story, update a changed one, or record a duplicate.
 
@@ -196,6 +313,7 @@ class Store:
             "language_detector": article.language_detector, "modified": article.modified,
             "date_conflict": article.date_conflict,
             "last_seen": now, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
+            "etag": etag, "last_modified": last_modified, "withdrawn_at": None,
         }
         if existing is not None and existing["alias_kind"] in ("exact", "near"):
             # A known re-post: never let it overwrite the story it duplicates.
@@ -208,9 +326,16 @@ class Store:
                 if url and url != existing["url"]:
                     self._alias(url, article_id, "url", now)
             if existing["content_hash"] == article.content_hash:
-                self.db["articles"].update(article_id, {"last_seen": now, "run_id": run_id})
+                self.db["articles"].update(article_id, {
+                    "last_seen": now, "run_id": run_id, "etag": etag,
+                    "last_modified": last_modified, "withdrawn_at": None})
                 outcome = "unchanged"
             else:
+                self.db["versions"].insert({
+                    "article_id": article_id, "content_hash": existing["content_hash"],
+                    "title": existing["title"], "text": existing["text"],
+                    "changed_at": existing["changed_at"], "replaced_at": now,
+                    "run_id": run_id}, pk="id")
                 self.db["articles"].update(article_id, {**fields, "changed_at": now})
                 outcome = "updated"
             self._page(article_id, raw, fetched_url or article.page_url, now, content_type,
@@ -252,6 +377,37 @@ class Store:
             "html_gzip": gzip.compress(raw, compresslevel=6), "extractor": EXTRACTOR_VERSION,
         }, pk="article_id")
 
+    def not_modified(self, url: str, run_id: int | None = None, now: str | None = None) -> Saved:
+        """A revisit answered 304: the story was seen again, nothing else changes."""
+        return self._revisited(url, {"last_seen": now or utcnow(), "run_id": run_id},
+                               "not_modified")
+
+    def withdraw(self, url: str, run_id: int | None = None, now: str | None = None) -> Saved:
+        """A revisit answered 404/410: mark the story withdrawn (keeping the first date)."""
+        now = now or utcnow()
+        row = self.find(url)
+        since = row["withdrawn_at"] if row and row["withdrawn_at"] else now
+        return self._revisited(url, {"withdrawn_at": since, "last_seen": now,
+                                     "run_id": run_id}, "withdrawn")
+
+    def _revisited(self, url: str, changes: dict[str, Any], outcome: str) -> Saved:
+        self._begin()
+        row = self.find(url)
+        if row is None:
+            return self._done(Saved("unknown", 0, url))
+        self.db["articles"].update(row["id"], changes)
+        return self._done(Saved(outcome, row["id"], row["url"]))
+
+    def skip(self, url: str, site: str, reason: str, now: str | None = None) -> None:
+        """Remember an article-shaped URL that gave no article, so it counts as known."""
+        now = now or utcnow()
+        self._begin()
+        self.db.execute(
+            "insert into skipped_pages (url, site, reason, first_seen, last_seen) "
+            "values (?, ?, ?, ?, ?) on conflict(url) do update set "
+            "reason = excluded.reason, last_seen = excluded.last_seen",
+            [url, site, reason, now, now])
+
     def _done(self, saved: Saved) -> Saved:
         self.pending += 1
         if self.pending >= self.batch_size:
@@ -259,24 +415,41 @@ class Store:
         return saved
 
     # -- the run ledger -------------------------------------------------------------------
-    def start_run(self, site: str, now: str | None = None) -> int:
+    def start_run(self, site: str, now: str | None = None, mode: str | None = None) -> int:
+        """Open a run row.  Runs left open by a killed process are closed as ``interrupted``
+        (the caller holds the run lock, so no other run can still be live)."""
         self.commit()
         with self.db.atomic():
-            run_id = self.db["runs"].insert({"site": site, "started": now or utcnow()},
+            self.db.execute("update runs set finish_reason = 'interrupted' "
+                            "where finished is null and finish_reason is null")
+            run_id = self.db["runs"].insert({"site": site, "started": now or utcnow(),
+                                             "mode": mode, "pid": os.getpid()},
                                             pk="id").last_pk
         return run_id
 
     def finish_run(self, run_id: int, reason: str, stats: dict[str, Any],
                    now: str | None = None) -> None:
         self.commit()
+        def by_kind(*prefixes: str) -> str:
+            return json.dumps({k.rsplit("/", 1)[-1]: v for k, v in sorted(stats.items())
+                               if k.startswith(prefixes)})
+
         counts = {
+            "listing_pages": stats.get("newscrawl/pages/listing", 0),
+            "articles_fetched": stats.get("newscrawl/pages/article", 0),
+            "not_modified": stats.get("newscrawl/articles/not_modified", 0),
+            "withdrawn": stats.get("newscrawl/articles/withdrawn", 0),
+            "duplicates_by_kind": by_kind("newscrawl/dedup/"),
+            "errors_by_kind": by_kind("newscrawl/errors/", "newscrawl/skipped/",
+                                      "spider_exceptions/", "downloader/exception_type_count/"),
             "pages": stats.get("response_received_count", 0),
             "new": stats.get("newscrawl/articles/new", 0),
             "updated": stats.get("newscrawl/articles/updated", 0),
             "unchanged": stats.get("newscrawl/articles/unchanged", 0),
             "duplicates": sum(v for k, v in stats.items() if k.startswith("newscrawl/dedup/")),
             "errors": sum(v for k, v in stats.items()
-                          if k.startswith(("newscrawl/skipped/", "spider_exceptions/",
+                          if k.startswith(("newscrawl/skipped/", "newscrawl/errors/",
+                                           "spider_exceptions/",
                                            "downloader/exception_type_count/"))),
         }
         with self.db.atomic():

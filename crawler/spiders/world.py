@@ -18,8 +18,11 @@ from twisted.python.failure import Failure
 from crawler.items import PageItem
 from crawler.sites import Site, get_site
 from pipelines.dedup import canonical_url
+from pipelines.store import CrawlState, StoreError, crawl_state
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+# Answers to a revisit that the pipelines handle themselves (not modified, gone).
+REVISIT_STATUSES = [304, 404, 410]
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
@@ -29,17 +32,29 @@ class WorldSpider(scrapy.Spider):
     Every URL is canonicalized before it is requested, so tracking-parameter, ``index.html``
     and alias-host variants of one page are one request (Scrapy's duplicate filter does the
     rest).  Only the site's primary host is followed; everything else is counted.
+
+    Runs are incremental: article URLs already in the database are not requested (except
+    the revisits that are due), and the listing is walked one page at a time, newest first,
+    until ``site.stop_after_known`` known article links in a row.  ``full`` ignores the
+    stop, and so does any run after one that did not finish, so that its work gets done.
     """
 
     name = "world"
 
     def __init__(self, site: str | None = None, site_file: str | None = None,
                  start_url: str | None = None, max_pages: str | int | None = None,
-                 *args: Any, **kwargs: Any) -> None:
+                 full: str | bool = False, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.site: Site = get_site(site, site_file, start_url)
         self.max_pages = int(max_pages) if max_pages not in (None, "") else self.site.max_pages
         self.allowed_domains = [urlsplit(f"//{self.site.primary_host}").hostname or ""]
+        # Spider arguments arrive as strings from `scrapy crawl -a` and scrapyd.
+        self.full = full if isinstance(full, bool) else full.lower() in ("1", "true", "yes")
+        # Not `self.state`: Scrapy keeps that one in JOBDIR across a pause.
+        self.db_state = CrawlState(frozenset(), (), False)
+        self.seen_links: set[str] = set()
+        self.known_streak = 0
+        self.stopped = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WorldSpider:
@@ -47,6 +62,28 @@ class WorldSpider(scrapy.Spider):
         return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        db = self.settings.get("NEWSCRAWL_DB")
+        if db and self.settings.getbool("NEWSCRAWL_STORE_ENABLED"):
+            try:
+                self.db_state = crawl_state(db, self.site.name, tuple(self.site.revisit_days))
+            except StoreError as exc:
+                self.logger.warning("Crawling without the database's state: %s", exc)
+        if not self.full and self.db_state.known and not self.db_state.last_run_complete:
+            self.full = True
+            self.logger.info("The last run did not finish: walking every listing page")
+        self.logger.info("%s known URLs, %s articles due for a revisit, %s walk",
+                         len(self.db_state.known), len(self.db_state.due),
+                         "full" if self.full else "incremental")
+        for row in self.db_state.due:
+            headers = {}
+            if row["etag"]:
+                headers["If-None-Match"] = row["etag"]
+            if row["last_modified"]:
+                headers["If-Modified-Since"] = row["last_modified"]
+            self._count("revisits/requested")
+            yield scrapy.Request(row["url"], callback=self.parse_article, errback=self.on_error,
+                                 headers=headers, meta={"revisit": True,
+                                                        "handle_httpstatus_list": REVISIT_STATUSES})
         for url in self.site.start_urls:
             yield self._request(url, self.parse_listing, page=0)
         for url in self.site.feeds:
@@ -62,8 +99,14 @@ class WorldSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}")
 
-    def follow_links(self, base: str, hrefs: Iterable[str]) -> Iterable[scrapy.Request]:
-        """Requests for the article and listing links among ``hrefs``; the rest is counted."""
+    def follow_links(self, base: str, hrefs: Iterable[str],
+                     pages: list[tuple[int, str]] | None = None) -> Iterable[scrapy.Request]:
+        """Requests for the new article links among ``hrefs``; the rest is counted.
+
+        Listing links go into ``pages`` (page number, URL) when given, for the caller to
+        pick the next page; elsewhere they are not followed: the walk from the front finds
+        them in order.  Known article links extend the run of known links the stop counts.
+        """
         for href in hrefs:
             href = href.strip()
             if not href or href.startswith("#"):
@@ -81,22 +124,47 @@ class WorldSpider(scrapy.Spider):
                 continue
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             if self.site.is_article(path):
+                if url in self.seen_links:
+                    continue
+                self.seen_links.add(url)
+                if url in self.db_state.known:
+                    self._count("links/known")
+                    self.known_streak += 1
+                    if self.known_streak >= self.site.stop_after_known:
+                        self.stopped = True
+                    continue
+                self.known_streak = 0
                 yield self._request(url, self.parse_article)
                 continue
             page = self.site.listing_page_number(path)
-            if page is not None:
-                if page <= self.max_pages:
-                    yield self._request(url, self.parse_listing, page=page)
-                else:
-                    self._count("links/beyond_max_pages")
+            if page is not None and pages is not None:
+                pages.append((page, url))
 
     # -- callbacks --------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        """New articles of one listing page, then the next page unless the walk stops here.
+
+        Pages are walked one at a time, so the run of known links is counted newest first.
+        """
         self._count("pages/listing")
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             return
-        yield from self.follow_links(response.url, response.xpath("//a/@href").getall())
+        pages: list[tuple[int, str]] = []
+        yield from self.follow_links(response.url, response.xpath("//a/@href").getall(), pages)
+        number = response.meta.get("page", 0)
+        later = sorted(p for p in pages if p[0] > number)
+        if not later:
+            return
+        if self.stopped and not self.full:
+            self._count("listing/stopped")
+            self.logger.info("Stopped paginating at page %s after %s known articles in a row",
+                             number, self.known_streak)
+            return
+        if later[0][0] > self.max_pages:
+            self._count("links/beyond_max_pages")
+            return
+        yield self._request(later[0][1], self.parse_listing, page=later[0][0])
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """RSS 2.0 ``<item><link>`` and Atom ``<entry><link href>``."""
@@ -134,6 +202,10 @@ class WorldSpider(scrapy.Spider):
         yield from self.follow_links(response.url, locs)
 
     def parse_article(self, response: Response) -> Iterable[PageItem | scrapy.Request]:
+        if response.status in REVISIT_STATUSES:
+            # A revisit's answer: the store pipeline marks the row seen or withdrawn.
+            yield self._item(response, body=b"")
+            return
         content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
         if content_type not in HTML_TYPES:
             self._count("skipped/not_html")
@@ -141,11 +213,16 @@ class WorldSpider(scrapy.Spider):
                              content_type.decode("latin-1") or "no Content-Type")
             return
         self._count("pages/article")
-        yield PageItem(
+        yield self._item(response, body=response.body)
+        if isinstance(response, TextResponse):
+            yield from self.follow_links(response.url, response.xpath("//a/@href").getall())
+
+    def _item(self, response: Response, body: bytes) -> PageItem:
+        return PageItem(
             url=response.request.meta.get("redirect_urls", [response.url])[0],
             final_url=canonical_url(response.url, self.site),
             site=self.site.name,
-            body=response.body,
+            body=body,
             encoding=_declared_charset(response),
             status=response.status,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -153,8 +230,6 @@ class WorldSpider(scrapy.Spider):
                      for k, v in response.headers.items() if v and k.lower() in
                      (b"etag", b"last-modified", b"content-type")},
         )
-        if isinstance(response, TextResponse):
-            yield from self.follow_links(response.url, response.xpath("//a/@href").getall())
 
     def on_error(self, failure: Failure) -> None:
         """Count and log a failed request by kind; the crawl goes on."""

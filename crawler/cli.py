@@ -255,14 +255,17 @@ def export(db: str, fmt: str, since: Any, language: str | None, output: str) -> 
     """
     import sqlite3
 
-    from crawler.export import connect_readonly, export as export_articles
+    from crawler.export import connect_readonly, export as export_articles, open_output
 
     conn = connect_readonly(existing_db(db))
     try:
-        with click.open_file(output, "w", encoding="utf-8", newline="") as out:
+        with open_output(output) as out:
             count = export_articles(conn, out, fmt, since.date() if since else None, language)
     except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot read {db}: {exc} (is it a newscrawl database?)")
+        raise click.ClickException(f"cannot read {db}: {exc} (is it a newscrawl database?)") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}: "
+                                   "give -o a path in an existing, writable folder") from None
     finally:
         conn.close()
     click.echo(f"Exported {count} articles.", err=True)

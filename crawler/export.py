@@ -7,13 +7,16 @@ the database is; the connection is read-only, so an export can run during a craw
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sqlite3
+import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-__all__ = ["FORMATS", "ExportError", "export", "iter_articles"]
+__all__ = ["FORMATS", "ExportError", "connect_readonly", "export", "iter_articles", "open_output"]
 
 FORMATS = ("jsonl", "csv")
 # Columns stored as JSON text: JSON Lines gets them as real arrays/objects.
@@ -31,6 +34,24 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
         raise ExportError(f"no database at {path}: crawl first (newscrawl crawl --db {path})"
                           " or give --db")
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+@contextmanager
+def open_output(target: str) -> Iterator[IO[str]]:
+    """A UTF-8 text stream without newline translation (CSV writes its own line ends).
+
+    ``-`` is standard output, whatever the terminal's locale says.
+    """
+    if target == "-":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            yield out
+        finally:
+            out.flush()
+            out.detach()
+    else:
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            yield out
 
 
 def iter_articles(conn: sqlite3.Connection, since: date | None = None,

@@ -21,7 +21,12 @@ from crawler.browse.chart import PER_DAY_BY_LANGUAGE, chart_page
 CSS_PATH = "/-/newscrawl/newscrawl.css"
 CHART_PATH = "/-/newscrawl/chart"
 # In the table the body is a short scrollable box; on the row page it reads as paragraphs.
+# Column descriptions go in two compact columns, so the rows are not pushed off the screen.
 CSS = """
+dl.column-descriptions { display: grid; grid-template-columns: max-content 1fr;
+  gap: 0.1em 1em; font-size: 0.85em; }
+dl.column-descriptions dt, dl.column-descriptions dd { margin: 0; }
+td.col-title { min-width: 14em; }
 td.col-text .nc-body { max-height: 7.5em; min-width: 28em; overflow-y: auto; }
 .nc-body p { margin: 0 0 0.6em 0; white-space: normal; line-height: 1.45; }
 body.row td.col-text .nc-body { max-height: none; max-width: 42em; }

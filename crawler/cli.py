@@ -198,7 +198,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
 
 @cli.command()
 @read_db_option
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
               help="Port on 127.0.0.1 to serve on.")
 def browse(db: str, port: int) -> None:
     """Browse the database in Datasette on 127.0.0.1: search, facets, canned queries, a chart.

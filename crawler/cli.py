@@ -54,6 +54,21 @@ def site_options(func: Any) -> Any:
     return func
 
 
+def db_option(func: Any) -> Any:
+    """--db for commands that work on an existing database: same flag and default as crawl's."""
+    return click.option("--db", default=DEFAULT_DB, show_default=True,
+                        type=click.Path(dir_okay=False), help="The SQLite database.")(func)
+
+
+def existing_db(db: str) -> Path:
+    """``db`` as a path, or an error that says how to make one (never a new empty file)."""
+    path = Path(db)
+    if not path.is_file():
+        raise click.ClickException(f"no database at {db}: crawl first "
+                                   f"(newscrawl crawl --db {db}) or give --db PATH")
+    return path
+
+
 def resolve_site(site: str | None, site_file: str | None, start_url: str | None) -> Site:
     if site and site_file:
         raise click.UsageError("give --site or --site-file, not both")
@@ -137,8 +152,7 @@ RUN_COLUMNS = [
 
 
 @cli.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True,
-              type=click.Path(dir_okay=False), help="The SQLite database to read.")
+@db_option
 @click.option("-n", "--last", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many runs to show, newest last.")
 @click.option("--json", "as_json", is_flag=True,
@@ -295,18 +309,12 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         sys.exit(1)
 
 
-def db_option(func: Any) -> Any:
-    return click.option("--db", default=DEFAULT_DB, show_default=True,
-                        type=click.Path(dir_okay=False), help="The SQLite database.")(func)
-
-
 def open_store(db: str) -> Any:
+    """A Store on an existing database, or an error that says how to make one."""
     from pipelines.store import Store, StoreError
 
-    if not Path(db).is_file():
-        raise click.ClickException(f"no database at {db}: run `newscrawl crawl --db {db}` first")
     try:
-        return Store(db)
+        return Store(existing_db(db))
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -375,6 +383,81 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
                        f"bodies changed, {done.failed} kept (no body found)")
     finally:
         store.close()
+
+
+@cli.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              help="Port on 127.0.0.1 to serve on.")
+def browse(db: str, port: int) -> None:
+    """Browse the database in Datasette on 127.0.0.1: search, facets, canned queries, a chart.
+
+    Tables and columns are described, articles are sorted newest first with facets on site,
+    language and publication month, and the search box searches titles and bodies. Safe to
+    run while a crawl writes to the same database. Also writes the chart page beside the
+    database as DB_STEM.chart.html.
+
+    Example:
+
+        newscrawl browse --db output/articles.db --port 8001
+    """
+    import socket
+    import sqlite3
+
+    path = existing_db(db)
+    try:
+        import uvicorn
+
+        from crawler.browse import make_datasette, write_chart
+    except ImportError as exc:
+        raise click.ClickException(f"browsing needs Datasette ({exc.name} is missing): "
+                                   "pip install 'newscrawl[browse]'") from None
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): "
+                                       "give a free --port") from None
+    try:
+        click.echo(f"Chart: {write_chart(path)}")
+    except (OSError, sqlite3.Error) as exc:  # e.g. a read-only folder: browse anyway
+        click.echo(f"warning: chart page not written: {exc}", err=True)
+    click.echo(f"Browse {path} at http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(make_datasette(path).app(), host="127.0.0.1", port=port, log_level="warning")
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True, help="JSON Lines (JSON columns as arrays) or CSV.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Only articles published on or after this day.")
+@click.option("--language", metavar="CODE", help="Only articles detected in this language, e.g. en.")
+@click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False,
+              allow_dash=True), help="File to write; - is standard output.")
+def export(db: str, fmt: str, since: Any, language: str | None, output: str) -> None:
+    """Write the stored articles as JSON Lines or CSV, streaming (constant memory).
+
+    Example:
+
+        newscrawl export --format csv --since 2025-06-01 --language en -o articles.csv
+    """
+    import sqlite3
+
+    from crawler.export import connect_readonly, export as export_articles, open_output
+
+    conn = connect_readonly(existing_db(db))
+    try:
+        with open_output(output) as out:
+            count = export_articles(conn, out, fmt, since.date() if since else None, language)
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"cannot read {db}: {exc} (is it a newscrawl database?)") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}: "
+                                   "give -o a path in an existing, writable folder") from None
+    finally:
+        conn.close()
+    click.echo(f"Exported {count} articles.", err=True)
 
 
 def main() -> None:

@@ -46,3 +46,22 @@ def newscrawl(*args: str, timeout: float = 120, **kwargs) -> subprocess.Complete
 def crawl(base_url: str, db: Path, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return newscrawl("crawl", "--start-url", f"{base_url}/World/", "--db", str(db), *FAST,
                      *extra, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def crawled_db(tmp_path_factory) -> tuple[Path, dict]:
+    """A database made by one real crawl of the fixture site, and the site's manifest.
+
+    Shared by the whole session: tests read it, and copy it before changing anything.
+    """
+    base = tmp_path_factory.mktemp("crawled")
+    manifest = build_site(base / "site")
+    server, base_url = serve(base / "site")
+    try:
+        db = base / "articles.db"
+        result = crawl(base_url.rstrip("/"), db)
+        assert result.returncode == 0, result.stderr[-3000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    return db, manifest

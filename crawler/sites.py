@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class SiteError(ValueError):
@@ -48,12 +49,19 @@ class Site:
     # Body lines matching these go to a named field instead of the body ("captions" is a
     # column of its own, other names land in the ``extras`` JSON column).
     field_line_patterns: dict[str, str] = field(default_factory=dict)
+    # Time zone of dates the site prints without one (IANA name).
+    timezone: str = "UTC"
     # Incremental runs: stop paginating after this many known article links in a row.
     stop_after_known: int = 20
     # Revisits: fetch a stored article again this many days after it was first seen.
     revisit_days: tuple[float, ...] = (1, 7)
 
     def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SiteError(f"site {self.name!r}: unknown timezone {self.timezone!r} "
+                            "(an IANA name such as 'Asia/Shanghai')") from None
         if not self.start_urls:
             raise SiteError(f"site {self.name!r}: start_urls is empty")
         if not self.hosts:
@@ -123,6 +131,7 @@ BJREVIEW = Site(
     article_pattern=r"^/World/\d{6}/t\d{8}_\d+\.html$",
     listing_pattern=r"^/World/(?:index(?:_(\d+))?\.html)?$",
     max_pages=50,
+    timezone="Asia/Shanghai",
     body_xpath="//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
     title_xpath="//*[@id='TRS_Editor_title']",
     byline_xpath="//td[contains(concat(' ', normalize-space(@class), ' '), ' ly4 ')]",

@@ -50,6 +50,12 @@ class ExtractPipeline:
             self.stats.inc_value(f"newscrawl/skipped/{exc.reason}")
             item.skipped = exc.reason
             raise DropItem(f"{exc} ({item.final_url})", log_level="INFO") from None
+        if item.article.rejected_dates:
+            self.stats.inc_value("newscrawl/dates/rejected")
+            logger.info("Rejected impossible dates %s on %s", item.article.rejected_dates,
+                        item.final_url)
+        if item.article.date_conflict:
+            self.stats.inc_value("newscrawl/dates/conflict")
         return item
 
 

@@ -21,6 +21,7 @@ from trafilatura.metadata import extract_metadata
 
 from crawler.sites import Site
 from pipelines import template as templates
+from pipelines.dates import find_dates
 from pipelines.dedup import canonical_url, content_hash, simhash
 from pipelines.language import detect_language, normalize_code
 
@@ -67,6 +68,7 @@ class Article:
     text: str
     modified: str | None = None
     date_conflict: str | None = None
+    rejected_dates: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     declared_language: str | None = None
@@ -310,9 +312,12 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
         tree = parse_html(html)
     except (etree.ParserError, ValueError) as exc:
         raise NoArticle("unparsable", f"the page could not be parsed as HTML: {exc}") from exc
-    strip_invisible(tree)
 
     meta = extract_metadata(copy.deepcopy(tree), default_url=url)
+    visible = _text_of(tree.xpath(site.byline_xpath)) if site is not None and site.byline_xpath \
+        else None
+    dates = find_dates(tree, url, visible, meta.date, site.timezone if site else "UTC")
+    strip_invisible(tree)
     declared = declared_language(tree)
     titles = page_titles(tree)
     title = None
@@ -358,7 +363,10 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
         page_url=url,
         title=title or meta.title,
         authors=authors,
-        published=meta.date,
+        published=dates.published,
+        modified=dates.modified,
+        date_conflict=dates.conflict,
+        rejected_dates=dates.rejected,
         description=meta.description,
         text=text,
         captions=captions,

@@ -1,0 +1,135 @@
+"""Publication and modification dates, cross-checked between the URL, the meta tags and the
+page's visible date line, so a wrong date is flagged or dropped instead of stored silently."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+PUBLISHED_XPATHS = (
+    "//meta[@property='article:published_time' or @property='og:published_time'"
+    " or @name='article:published_time' or @itemprop='datePublished'"
+    " or @name='pubdate' or @name='publishdate' or @name='publish-date'"
+    " or @name='dc.date.issued' or @name='DC.date.issued' or @name='date']/@content",
+    "//time[@itemprop='datePublished']/@datetime",
+)
+MODIFIED_XPATHS = (
+    "//meta[@property='article:modified_time' or @property='og:updated_time'"
+    " or @itemprop='dateModified' or @name='lastmod' or @name='last-modified']/@content",
+    "//time[@itemprop='dateModified']/@datetime",
+)
+URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+TEXT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](0?[1-9]|1[0-2])[-/.](0?[1-9]|[12]\d|3[01])(?!\d)")
+# News on the web starts here; earlier dates on a page are history, phone numbers or junk.
+EARLIEST = date(1994, 1, 1)
+# Dates more than a day apart (time zones) disagree.
+TOLERANCE = timedelta(days=1)
+
+
+@dataclass
+class Dates:
+    published: str | None = None
+    modified: str | None = None
+    conflict: str | None = None
+    rejected: list[str] = field(default_factory=list)
+
+
+def _parse(value: str, tz: ZoneInfo) -> datetime | date | None:
+    """An ISO 8601 date or date-time; a naive time is taken to be in the site's time zone."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        m = TEXT_DATE.search(value)
+        if not m:
+            return None
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    if len(value) <= 10:
+        return parsed.date()
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _json_ld(tree: etree._Element, key: str) -> list[str]:
+    found = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        stack: list[Any] = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                if isinstance(item.get(key), str):
+                    found.append(item[key])
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return found
+
+
+def find_dates(tree: etree._Element, url: str | None, visible: str | None = None,
+               fallback: str | None = None, site_timezone: str = "UTC",
+               today: date | None = None) -> Dates:
+    """Cross-check the page's dates.  ``tree`` must still hold its scripts (JSON-LD);
+    ``visible`` is the site's date line text; ``fallback`` is htmldate's guess.
+
+    Published: the meta tags first (they carry a time and zone), then the visible line,
+    then the fallback, then the URL.  A date in the future or before the web had news is
+    rejected (NULL, listed in ``rejected``).  Sources more than a day apart are a conflict.
+    """
+    tz = ZoneInfo(site_timezone)
+    today = today or datetime.now(timezone.utc).date()
+    result = Dates()
+
+    def sane(values: list[str]) -> list[datetime | date]:
+        out = []
+        for raw in values:
+            parsed = _parse(raw, tz)
+            if parsed is None:
+                continue
+            if not EARLIEST <= _day(parsed) <= today + TOLERANCE:
+                result.rejected.append(raw.strip())
+                continue
+            out.append(parsed)
+        return out
+
+    meta = sane([v for x in PUBLISHED_XPATHS for v in tree.xpath(x)]
+                + _json_ld(tree, "datePublished"))
+    modified = sane([v for x in MODIFIED_XPATHS for v in tree.xpath(x)]
+                    + _json_ld(tree, "dateModified"))
+    m = URL_DATE.search(url or "")
+    from_url = sane(["-".join(m.groups())]) if m else []
+    m = TEXT_DATE.search(visible or "")
+    from_page = sane(["-".join(m.groups())]) if m else []
+    guess = sane([fallback]) if fallback else []
+
+    # Prefer a meta value with a time of day; then any meta date; then the page; then the rest.
+    meta.sort(key=lambda v: not isinstance(v, datetime))
+    chosen = (meta or from_page or guess or from_url or [None])[0]
+    result.published = chosen.isoformat() if chosen is not None else None
+    if modified:
+        latest = max(modified, key=_day)
+        if chosen is None or _day(latest) >= _day(chosen):
+            result.modified = latest.isoformat()
+
+    sources = {"url": from_url, "meta": meta[:1], "page": from_page}
+    days = {name: _day(v[0]) for name, v in sources.items() if v}
+    if days and max(days.values()) - min(days.values()) > TOLERANCE:
+        result.conflict = ", ".join(f"{name} {day.isoformat()}" for name, day in days.items())
+    return result

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= output/articles.db
 ARGS ?=
 
-.PHONY: venv crawl test demo bench clean
+.PHONY: venv crawl test demo bench bench-incremental bench-extraction clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,20 @@ test: venv
 demo: venv
 	$(PY) -m tests.demo --db output/demo.db
 
-## bench: extraction and crawl benchmarks (use ../shared/eval when present)
+## bench: every benchmark (extraction uses ../shared/eval when present)
 bench: venv
 	$(PY) bench/extraction.py
+	$(PY) bench/scheduled_runs.py
+	$(PY) bench/export.py
+	$(PY) bench/readers.py
 
 clean:
 	rm -rf $(VENV) output/*.db output/*.db-wal output/*.db-shm
 
 ## bench-incremental: the incremental run against a full one (2,000 stored articles, 20 new)
 bench-incremental: venv
-	$(PY) bench/incremental.py
+	$(PY) bench/scheduled_runs.py
+
+## bench-extraction: extraction quality and speed beside trafilatura (../shared/eval)
+bench-extraction: venv
+	$(PY) bench/extraction.py --passes 3

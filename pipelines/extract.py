@@ -260,7 +260,7 @@ def _drop_leading_title(text: str, titles: set[str]) -> str:
     return "\n".join(lines)
 
 
-def _body_text(target: lxml.html.HtmlElement, url: str | None) -> str:
+def _body_text(target: lxml.html.HtmlElement, url: str | None, precise_first: bool = True) -> str:
     """trafilatura's body, preferring its favor_precision output unless that lost the article.
 
     The default output is only needed to judge the precise one, and a ``fast`` run (no
@@ -272,6 +272,8 @@ def _body_text(target: lxml.html.HtmlElement, url: str | None) -> str:
                                           **TRAFILATURA_OPTIONS, **options)
         return (doc.text if doc is not None else "") or ""
 
+    if not precise_first:
+        return run(target)
     pristine = copy.deepcopy(target)  # trafilatura prunes the tree it is given
     precise = run(target, favor_precision=True)
     if len(precise) >= PRECISION_KEEP_RATIO * len(run(copy.deepcopy(pristine), fast=True)):
@@ -351,7 +353,11 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
             target = lxml.html.document_fromstring("<html><body></body></html>")
             target.body.extend(copy.deepcopy(b) for b in bodies)
     drop_link_lines(target)
-    text = _drop_leading_title(_body_text(target, url), titles)
+    # A learned template already took the site's boilerplate out; favor_precision would
+    # then mostly cut article text (big9: recall 0.954 -> 0.960 without it).
+    learned = template is not None and bool(getattr(template, "blocks", None) or
+                                            getattr(template, "n_pages", 0))
+    text = _drop_leading_title(_body_text(target, url, precise_first=not learned), titles)
     text = _apply_line_rules(text, site, captions, extras)
     if template is not None:
         text = templates.clean_text(text, template)

@@ -5,7 +5,7 @@ database, publishes 20 newer articles, and runs the scheduled (incremental) craw
 of that database.  Prints requests and wall-clock time side by side, the ratios, and the
 issue's targets: requests <= new articles + listing pages to the stop + 5, time < 5 %.
 
-    .venv/bin/python bench/incremental.py [--articles 2000] [--new 20] [--repeat 3]
+    .venv/bin/python bench/scheduled_runs.py [--articles 2000] [--new 20] [--repeat 3]
 """
 
 from __future__ import annotations

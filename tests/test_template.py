@@ -86,3 +86,39 @@ def test_crawl_learns_the_template_and_keeps_it_per_site(tmp_path):
     shown = newscrawl("template", "worlddaily", "--db", str(db))
     assert shown.returncode == 0, shown.stderr
     assert "Sign up for our morning briefing" in shown.stdout
+
+
+def test_extract_same_site_command(tmp_path):
+    root = tmp_path / "site"
+    paths = build_generic_site(root)
+    files = [str(root / p.lstrip("/")) for p in paths]
+    alone = newscrawl("extract", "--json", files[1])
+    assert NEWSLETTER in json.loads(alone.stdout)["text"]
+    result = newscrawl("extract", "--same-site", "--json", *files)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["target"] for r in records] == files
+    assert not any(NEWSLETTER in r["text"] or RELATED[2] in r["text"] for r in records)
+    assert UNIQUE_ASIDE in records[0]["text"]
+
+
+def test_reextract_applies_a_new_rule_without_recrawling(site_url, tmp_path):
+    from tests.conftest import crawl
+
+    db = tmp_path / "a.db"
+    assert crawl(site_url, db).returncode == 0
+    conn = sqlite3.connect(db)
+    (before,) = conn.execute("select count(*) from articles where text like '%Xinhua%'").fetchone()
+    conn.close()
+    assert before >= 1
+    profile = tmp_path / "bj.toml"
+    profile.write_text('extends = "bjreview"\ndrop_line_patterns = '
+                       '["^Copyedited by", "^Comments to", "Xinhua"]\n')
+    # The server is not needed any more: bodies come from the stored pages.
+    result = newscrawl("reextract", "--site-file", str(profile), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert f"{before} bodies changed" in result.stdout
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from articles where text like '%Xinhua%'").fetchone() == (0,)
+    assert conn.execute("select count(*) from articles").fetchone() == (10,)
+    conn.close()

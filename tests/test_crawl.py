@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import crawl
+from tests.conftest import FAST, crawl, newscrawl
 
 
 def rows(db: Path, sql: str) -> list[sqlite3.Row]:
@@ -102,3 +102,47 @@ def test_unreachable_site_exits_non_zero(tmp_path):
     result = crawl("http://127.0.0.1:9", tmp_path / "a.db", "-s", "RETRY_TIMES=0")
     assert result.returncode != 0
     assert "nothing was fetched" in result.stderr
+
+
+def test_articles_only_in_the_feed_and_the_sitemap_are_found(site_dir, site_url, tmp_path):
+    """RSS items and sitemap (index -> gzipped sitemap) entries lead to articles that no
+    listing page links to."""
+    import dataclasses
+    import gzip
+
+    from tests.fixture_site import ARTICLES, render_article
+
+    root, manifest = site_dir
+    from_feed, from_sitemap = "/World/202507/t20250708_800400501.html", "/World/202507/t20250709_800400502.html"
+    english = [a for a in ARTICLES if a.lang == "en"]
+    for path, (a, b) in ((from_feed, english[0:2]), (from_sitemap, english[2:4])):
+        # A story of its own: half of one article's paragraphs, half of another's.
+        mixed = a.body[: len(a.body) // 2] + b.body[len(b.body) // 2:]
+        story = dataclasses.replace(a, id=path[-14:-5], date=f"2025-07-{path[-17:-15]}",
+                                    paragraphs=mixed, subheads=(), photo_slots=(), url_path="")
+        assert story.path == path
+        (root / path.lstrip("/")).write_text(render_article(story), encoding="utf-8")
+    (root / "World" / "rss.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>World</title>'
+        f'<item><title>x</title><link>https://www.bjreview.com{from_feed}?utm_source=rss</link></item>'
+        f'<item><title>elsewhere</title><link>http://example.org/elsewhere.html</link></item>'
+        f'</channel></rss>', encoding="utf-8")
+    (root / "sitemap-1.xml.gz").write_bytes(gzip.compress(
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f'<url><loc>https://www.bjreview.com{from_sitemap}</loc></url></urlset>'.encode()))
+    (root / "sitemap.xml").write_text(
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        '<sitemap><loc>https://www.bjreview.com/sitemap-1.xml.gz</loc></sitemap></sitemapindex>')
+    profile = tmp_path / "bj.toml"
+    profile.write_text(f'extends = "bjreview"\nname = "bjreview"\n'
+                       f'start_urls = ["{site_url}/World/"]\nhosts = ["{site_url.split("//")[1]}"]\n'
+                       f'aliases = ["www.bjreview.com", "www.bjreview.com.cn"]\n'
+                       f'feeds = ["{site_url}/World/rss.xml"]\nsitemaps = ["{site_url}/sitemap.xml"]\n')
+    db = tmp_path / "a.db"
+    result = newscrawl("crawl", "--site-file", str(profile), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = {r["url"].removeprefix(site_url) for r in rows(db, "select url from articles")}
+    assert {from_feed, from_sitemap} <= stored, result.stderr[-6000:]
+    assert len(stored) == 12
+    stats = json.loads(rows(db, "select stats from runs")[0]["stats"])
+    assert stats["newscrawl/pages/feed"] == 1 and stats["newscrawl/pages/sitemap"] == 2

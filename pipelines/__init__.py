@@ -23,6 +23,9 @@ from pipelines.store import DatabaseLocked, RunLock, Store, StoreError
 from pipelines.template import Template, TemplateRules
 
 logger = logging.getLogger(__name__)
+# trafilatura warns "discarding data" for every page without a body; those are counted as
+# newscrawl/skipped/* already, so only its errors reach the crawl log.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 class ExtractPipeline:

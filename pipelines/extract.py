@@ -40,6 +40,15 @@ LINK_LINE_SHARE = 0.8
 LINK_LINE_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "strong", "b")
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
+# Lines that close a news story without being part of it, in any site's template; only
+# looked for among a body's last lines.
+TRAILER = re.compile(
+    r"^(?:[-–—•*]\s*)?(?:(?:this|the) (?:article|story) (?:was )?(?:originally|initially|first) "
+    r"(?:appeared|published)\b|.{0,80}\bcontributed (?:reporting )?to this (?:report|story)\.?$"
+    r"|(?:read|see|watch) (?:more|also)\b.{0,60}:?$|related(?: stories| articles| coverage)?:.{0,80}$"
+    r"|more from .{1,40}:?$|follow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram)\b)",
+    re.IGNORECASE)
+TRAILER_LINES = 4
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -260,6 +269,18 @@ def _drop_leading_title(text: str, titles: set[str]) -> str:
     return "\n".join(lines)
 
 
+def drop_trailers(text: str) -> str:
+    """Drop trailer lines ("This article originally appeared on ...", "Read more:") at the end."""
+    lines = text.splitlines()
+    cut = len(lines)
+    for i in range(len(lines) - 1, max(-1, len(lines) - 1 - TRAILER_LINES), -1):
+        if not lines[i].strip() or TRAILER.match(lines[i].strip()):
+            cut = i
+        else:
+            break
+    return "\n".join(lines[:cut])
+
+
 def _body_text(target: lxml.html.HtmlElement, url: str | None, precise_first: bool = True) -> str:
     """trafilatura's body, preferring its favor_precision output unless that lost the article.
 
@@ -359,6 +380,7 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
                                             getattr(template, "n_pages", 0))
     text = _drop_leading_title(_body_text(target, url, precise_first=not learned), titles)
     text = _apply_line_rules(text, site, captions, extras)
+    text = drop_trailers(text)
     if template is not None:
         text = templates.clean_text(text, template)
     if sum(ch.isalpha() for ch in text) < MIN_BODY_LETTERS:

@@ -89,3 +89,19 @@ def test_mislabelled_charset_is_decoded_from_the_bytes():
     article = extract(cp1251_page, None, None, encoding="utf-8")
     assert "вечном добрососедстве" in article.text and "\ufffd" not in article.text
     assert article.language == "ru"
+
+
+@pytest.mark.parametrize("trailer", [
+    "This article originally appeared on HuffPost.",
+    "- This article was initially published on AOL.com: Uranus will be visible tonight",
+    "The Associated Press contributed to this report.",
+    "Read more from Yahoo News:",
+    "RELATED: See the top space photos from 2016:",
+])
+def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
+    from pipelines.extract import drop_trailers
+
+    body = "First paragraph of the story.\nSecond paragraph, which mentions Read more: nothing."
+    assert drop_trailers(f"{body}\n{trailer}") == body
+    # The same words inside the story, followed by story text, stay.
+    assert trailer in drop_trailers(f"{trailer}\n{body}")

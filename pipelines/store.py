@@ -28,6 +28,8 @@ from pipelines.template import Template
 logger = logging.getLogger(__name__)
 
 migrations = Migrations("newscrawl")
+# How long closing waits for readers before leaving the WAL untruncated.
+CHECKPOINT_WAIT_MS = 500
 
 
 @migrations()
@@ -248,8 +250,14 @@ class Store:
     def close(self) -> None:
         self.commit()
         try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:  # a reader holding the WAL only delays the checkpoint
+            # A reader still open (Datasette) would make TRUNCATE wait the whole busy timeout:
+            # wait briefly, then leave the WAL for the next checkpoint.
+            self.db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                logger.info("WAL of %s not truncated: a reader is open; the next run or "
+                            "reader checkpoints it", self.path)
+        except sqlite3.Error as exc:
             logger.warning("WAL checkpoint of %s skipped: %s", self.path, exc)
         self.db.conn.close()
 

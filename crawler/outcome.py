@@ -43,8 +43,9 @@ def failure_reason(stats: dict[str, Any],
     stored = sum(v for k, v in stats.items()
                  if k.startswith(("newscrawl/articles/", "newscrawl/dedup/")))
     fetched = stats.get("newscrawl/pages/article", 0)
-    if fetched and not stored:
+    if not stored and (fetched or stats.get("newscrawl/skipped/robots_forbidden")):
         # An incremental run that found no new links fetches no article and is fine.
-        return (f"nothing was stored: none of the {fetched} article pages fetched held an "
-                "article (see Skipped and Errors above)")
+        return (f"nothing was stored: {fetched} article pages fetched, none held an article, "
+                f"{stats.get('newscrawl/skipped/robots_forbidden', 0)} forbidden by robots.txt "
+                "(see Skipped and Errors above)")
     return None

@@ -53,6 +53,8 @@ ITEM_PIPELINES = {
 NEWSCRAWL_SITE = "bjreview"
 NEWSCRAWL_DB = "output/articles.db"
 NEWSCRAWL_BATCH_SIZE = 20
+# Cap the database file (bytes, 0 = no cap): past it writes fail as on a full disk.
+NEWSCRAWL_DB_MAX_BYTES = 0
 NEWSCRAWL_EXTRACT_ENABLED = True
 # Extraction runs in worker processes; a page that takes longer is skipped (worker killed).
 NEWSCRAWL_EXTRACT_WORKERS = 2

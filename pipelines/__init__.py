@@ -120,6 +120,7 @@ class StorePipeline:
         self.rules_at_start = TemplateRules()
         self.unapplied = 0
         self.uncommitted: list[str] = []
+        self.max_bytes = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -130,6 +131,7 @@ class StorePipeline:
                        crawler.stats, settings.getbool("NEWSCRAWL_TEMPLATE_ENABLED"),
                        settings.getint("NEWSCRAWL_TEMPLATE_REFRESH"))
         pipeline.crawler = crawler
+        pipeline.max_bytes = settings.getint("NEWSCRAWL_DB_MAX_BYTES")
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
@@ -146,7 +148,7 @@ class StorePipeline:
             logger.error("cannot create the lock file %s: %s", self.lock.path, exc)
             raise CloseSpider("database_unavailable") from None
         try:
-            self.store = Store(self.path, batch_size=self.batch_size)
+            self.store = Store(self.path, batch_size=self.batch_size, max_bytes=self.max_bytes)
             mode = "full" if getattr(spider, "full", False) else "incremental"
             self.run_id = self.store.start_run(self.site, mode=mode)
         except (StoreError, sqlite3.Error) as exc:

@@ -228,9 +228,15 @@ def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
 class Store:
     """Articles, aliases and runs in one SQLite file, written in atomic batches."""
 
-    def __init__(self, path: str | Path, batch_size: int = 20, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, batch_size: int = 20, timeout: float = 30.0,
+                 max_bytes: int = 0) -> None:
         self.path = Path(path)
         self.db = connect(self.path, timeout)
+        if max_bytes:
+            # A size cap: past it SQLite fails writes with SQLITE_FULL, exactly as on a full
+            # disk, so the same path stops the crawl (and tests it without filling a disk).
+            page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
+            self.db.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page_size)}")
         self.batch_size = batch_size
         self.pending = 0
         self._simhashes: dict[str, list[tuple[int, int]]] = {}

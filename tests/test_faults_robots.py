@@ -47,7 +47,7 @@ def test_robots_policy(tmp_path, robots, stat, stored):
     if not stored:
         # No article was requested, and the run says why it failed.
         assert not {p for p, _t in server.hits} - {"/robots.txt", "/World/"}
-        assert result.returncode == 1
+        assert result.returncode != 0
     else:
         assert result.returncode == 0, result.stderr[-2000:]
     if "disallow_all" in stat:

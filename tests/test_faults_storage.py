@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import signal
 import sqlite3
 import subprocess
@@ -82,29 +81,28 @@ def test_read_only_database_stops_with_a_clear_message(site_url, tmp_path):
     finally:
         _immutable(db, False)
         db.chmod(0o644)
-    assert result.returncode == 1
-    assert "database could not be written" in result.stderr
+    assert result.returncode == 73  # EXIT_DATABASE
+    assert "cannot write the database" in result.stderr
     assert "readonly" in result.stderr or "read-only" in result.stderr
     assert "Articles: new 0, updated 0, unchanged 0" in result.stdout
     assert_intact(db, before)
 
 
 def test_disk_full_stops_and_reports_only_what_was_stored(site_url, tmp_path):
+    # A size cap (PRAGMA max_page_count) makes SQLite fail with SQLITE_FULL, the error a full
+    # disk gives; RLIMIT_FSIZE would also cap the language model's temporary file.
     db = tmp_path / "a.db"
     before = seed(db, site_url)
-    limit = db.stat().st_size + 48 * 1024
-
-    def small_disk() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    result = crawl(site_url, db, "-s", "NEWSCRAWL_BATCH_SIZE=2", preexec_fn=small_disk)
-    assert result.returncode == 1
-    assert "database could not be written" in result.stderr
-    assert re.search(r"disk is full|disk I/O error", result.stderr)
+    limit = db.stat().st_size + 96 * 1024
+    result = crawl(site_url, db, "-s", "NEWSCRAWL_BATCH_SIZE=2",
+                   "-s", f"NEWSCRAWL_DB_MAX_BYTES={limit}")
+    assert result.returncode == 73  # EXIT_DATABASE
+    assert "cannot write the database" in result.stderr
+    assert "database or disk is full" in result.stderr
     new = int(re.search(r"Articles: new (\d+)", result.stdout).group(1))
     stored = len(query(db, "select id from articles")) - len(before)
     assert new == stored, "the summary reported articles that were not stored"
-    assert new < 10  # the disk really filled up before the crawl was done
+    assert new < 10  # the cap was really reached before the crawl was done
     assert_intact(db, before)
 
 

@@ -34,6 +34,7 @@ bench: venv
 	$(PY) bench/scheduled_runs.py
 	$(PY) bench/export.py
 	$(PY) bench/readers.py
+	$(PY) bench/faults.py
 
 clean:
 	rm -rf $(VENV) output/*.db output/*.db-wal output/*.db-shm

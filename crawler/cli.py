@@ -113,9 +113,13 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     """
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.outcome import failure_reason
     from crawler.spiders.world import WorldSpider
     from crawler.summary import format_summary
 
+    from crawler.redact import install as redact_logs
+
+    redact_logs()  # before Scrapy logs its first line
     profile = resolve_site(site, site_file, start_url)
     settings = project_settings(overrides)
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
@@ -132,14 +136,19 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     if reason == "database_locked":
         raise RunFailed(f"another run is writing to {db}: this run was refused; the lock is "
                         "released when that run ends", EXIT_LOCKED)
-    if reason == "database_unavailable":
-        raise RunFailed(f"cannot write the database {db}: check that its folder exists and is "
-                        "writable, and that the disk is not full", EXIT_DATABASE)
+    if reason in ("database_unavailable", "database_error"):
+        detail = stats.get("newscrawl/store/error")
+        raise RunFailed(f"cannot write the database {db}" + (f" ({detail})" if detail else "")
+                        + ": check that its folder exists and is writable, and that the disk "
+                        "is not full; everything reported as stored above is in the database",
+                        EXIT_DATABASE)
     if reason != "finished":
         hint = f" (resume with --jobdir {jobdir})" if jobdir else ""
         raise RunFailed(f"the crawl did not finish normally: {reason}{hint}")
-    if not stats.get("downloader/response_status_count/200"):
-        raise RunFailed("nothing was fetched: is the site reachable?", EXIT_UNREACHABLE)
+    problem = failure_reason(stats, settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"))
+    if problem:
+        raise RunFailed(problem, EXIT_UNREACHABLE if problem.startswith("nothing was fetched")
+                        else 1)
 
 
 RUN_COLUMNS = [

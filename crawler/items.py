@@ -19,7 +19,7 @@ class PageItem:
     url: str
     final_url: str
     site: str
-    body: bytes
+    body: bytes = field(repr=False)  # never dump megabytes into a log line
     encoding: str | None
     status: int
     fetched_at: str

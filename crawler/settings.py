@@ -22,8 +22,25 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
+# Back-off before retry n+1: NEWSCRAWL_RETRY_BACKOFF * 2**n seconds, at most MAX_DELAY;
+# a Retry-After is honoured up to NEWSCRAWL_RETRY_AFTER_MAX, beyond that it is a failure.
+NEWSCRAWL_RETRY_BACKOFF = 2.0
+NEWSCRAWL_RETRY_MAX_DELAY = 60.0
+NEWSCRAWL_RETRY_AFTER_MAX = 120.0
+# Crawler traps: a depth limit and a page budget on top of the site's URL patterns.
+DEPTH_LIMIT = 100
+CLOSESPIDER_PAGECOUNT = 20000
 
-# No control surfaces on an unattended crawler.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsPolicyMiddleware": 100,
+    "crawler.middlewares.RedirectGuardMiddleware": 610,
+}
+
+# No control surfaces on an unattended crawler, and no credentials in its logs.
+EXTENSIONS = {"crawler.redact.RedactSecrets": 0}
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
@@ -36,12 +53,19 @@ ITEM_PIPELINES = {
 NEWSCRAWL_SITE = "bjreview"
 NEWSCRAWL_DB = "output/articles.db"
 NEWSCRAWL_BATCH_SIZE = 20
+# Cap the database file (bytes, 0 = no cap): past it writes fail as on a full disk.
+NEWSCRAWL_DB_MAX_BYTES = 0
 NEWSCRAWL_EXTRACT_ENABLED = True
+# Extraction runs in worker processes; a page that takes longer is skipped (worker killed).
+NEWSCRAWL_EXTRACT_WORKERS = 2
+NEWSCRAWL_EXTRACT_TIMEOUT = 60.0
 NEWSCRAWL_STORE_ENABLED = True
 # Learn each site's template (recurring blocks and lines) from the stories it stores.
 NEWSCRAWL_TEMPLATE_ENABLED = True
 # Apply newly learned rules after this many new stories (and re-extract the run at the end).
 NEWSCRAWL_TEMPLATE_REFRESH = 10
+# The run exits non-zero when more than this share of the pages it tried failed.
+NEWSCRAWL_MAX_FAILURE_RATIO = 0.25
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

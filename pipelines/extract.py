@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +18,7 @@ import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
+from htmldate import find_date
 from trafilatura.metadata import extract_metadata
 
 from crawler.sites import Site
@@ -49,6 +51,14 @@ TRAILER = re.compile(
     r"|more from .{1,40}:?$|follow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram)\b)",
     re.IGNORECASE)
 TRAILER_LINES = 4
+# Guards against hostile pages (README, "Faults").  A decode or a body with more U+FFFD
+# replacement characters than this share of its letters is mojibake, not text.
+MAX_REPLACEMENT_SHARE = 0.005
+# A body where fewer than this share of lines are distinct is one paragraph repeated.
+MIN_DISTINCT_LINE_SHARE = 0.3
+# A body with more than this share of control or unassigned characters is binary garbage.
+MAX_GARBAGE_SHARE = 0.02
+DATE_HINT = re.compile(r"date|time|publish|posted|updated", re.I)
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -62,6 +72,9 @@ class NoArticle(ValueError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses the extraction worker's process boundary
+        return (NoArticle, (self.reason, str(self)))
 
 
 @dataclass
@@ -118,10 +131,21 @@ def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
             return raw.decode(label), label.lower()
         except (UnicodeDecodeError, LookupError):
             continue
+    # Mixed encodings: UTF-8 with a few stray bytes keeps its UTF-8 text; a page that is
+    # mostly another charset (windows-1251 labelled UTF-8) is re-decoded from the bytes.
+    repaired = raw.decode("utf-8", errors="replace")
+    if replacement_share(repaired) <= MAX_REPLACEMENT_SHARE:
+        return repaired, "utf-8"
     best = from_bytes(raw[:200_000]).best()
     if best is not None:
         return raw.decode(best.encoding, errors="replace"), best.encoding
     return raw.decode("utf-8", errors="replace"), "utf-8"
+
+
+def replacement_share(text: str) -> float:
+    """U+FFFD replacement characters per letter: how much of a decode went wrong."""
+    bad = text.count("\ufffd")
+    return bad / max(1, sum(ch.isalpha() for ch in text)) if bad else 0.0
 
 
 def sniff_canonical(raw: bytes) -> str | None:
@@ -131,10 +155,45 @@ def sniff_canonical(raw: bytes) -> str | None:
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
-    """Parse decoded HTML; the bytes are re-encoded so ``<meta charset>`` cannot mislead lxml."""
+    """Parse decoded HTML; the bytes are re-encoded so ``<meta charset>`` cannot mislead lxml.
+
+    Raises :class:`NoArticle` (``too_deep``) when libxml2 stopped at its nesting limit: what
+    it kept is the page's top (the menu), and the article below was silently dropped.
+    """
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     text = XML_DECL.sub("", text, count=1)
-    return lxml.html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+    tree = lxml.html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
+            raise NoArticle("too_deep", f"the HTML parser gave up on the page: {error.message}")
+    return tree
+
+
+def structure_only(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A copy of the page without free text, for date guessing: only ``<head>``, ``<time>``,
+    JSON-LD and elements whose class, id or itemprop names a date keep their text.
+
+    htmldate scans all visible text even with ``extensive_search=False``, where a phone
+    number (``Tel 2021-07-15``) or a copyright line (``© 2003-2019``) looks like a date.
+    """
+    tree = copy.deepcopy(tree)
+    body = tree.find("body")
+    if body is None:
+        return tree
+    keep: set[object] = set()
+    for el in body.iter():
+        if el in keep or not isinstance(el.tag, str):
+            continue
+        hints = " ".join(el.get(a, "") for a in ("class", "id", "itemprop"))
+        if el.tag == "time" or (el.tag == "script" and "ld+json" in el.get("type", "")) \
+                or DATE_HINT.search(hints):
+            keep.update(el.iter())
+    for el in body.iter():
+        if el not in keep:
+            el.text = None
+        if el.getparent() is not None and el.getparent() not in keep:
+            el.tail = None
+    return tree
 
 
 def _text_of(nodes: list[Any]) -> str:
@@ -329,14 +388,20 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
         html, used = decode_html(raw, encoding)
     else:
         html, used = raw, encoding
+    html = html.replace("\x00", "")
     if not html.strip():
         raise NoArticle("empty", "the page is empty")
     try:
         tree = parse_html(html)
+    except NoArticle:
+        raise
     except (etree.ParserError, ValueError) as exc:
         raise NoArticle("unparsable", f"the page could not be parsed as HTML: {exc}") from exc
 
-    meta = extract_metadata(copy.deepcopy(tree), default_url=url)
+    meta = extract_metadata(copy.deepcopy(tree), default_url=url, extensive=False)
+    # htmldate's guess from structure only: never a date read out of the free text.
+    meta.date = find_date(structure_only(tree), extensive_search=False, original_date=True,
+                          url=url, min_date="1800-01-01", max_date="2200-12-31")
     visible = _text_of(tree.xpath(site.byline_xpath)) if site is not None and site.byline_xpath \
         else None
     dates = find_dates(tree, url, visible, meta.date, site.timezone if site else "UTC")
@@ -385,6 +450,7 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
         text = templates.clean_text(text, template)
     if sum(ch.isalpha() for ch in text) < MIN_BODY_LETTERS:
         raise NoArticle("no_body", "no article body found on the page")
+    check_body(text)
 
     return Article(
         url=choose_url(url, meta.url, site),
@@ -402,6 +468,19 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
         declared_language=declared,
         encoding=used,
     ).with_text(text)
+
+
+def check_body(text: str) -> None:
+    """Raise :class:`NoArticle` for a body that is mojibake, binary garbage or one repeated line."""
+    if replacement_share(text) > MAX_REPLACEMENT_SHARE:
+        raise NoArticle("bad_encoding", "the page's text does not decode cleanly (mojibake)")
+    garbage = sum(1 for ch in text if ch not in "\n\t\r"
+                  and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+    if garbage > MAX_GARBAGE_SHARE * len(text):
+        raise NoArticle("garbage", "the page's text is mostly control or unassigned characters")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) >= 5 and len(set(lines)) < MIN_DISTINCT_LINE_SHARE * len(lines):
+        raise NoArticle("repetitive", "the page's text is one paragraph repeated")
 
 
 def extract_many(pages: Iterable[tuple[bytes | str, str | None]], site: Site | None = None,

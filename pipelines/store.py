@@ -28,6 +28,8 @@ from pipelines.template import Template
 logger = logging.getLogger(__name__)
 
 migrations = Migrations("newscrawl")
+# How long closing waits for readers before leaving the WAL untruncated.
+CHECKPOINT_WAIT_MS = 500
 
 
 @migrations()
@@ -226,9 +228,15 @@ def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
 class Store:
     """Articles, aliases and runs in one SQLite file, written in atomic batches."""
 
-    def __init__(self, path: str | Path, batch_size: int = 20, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, batch_size: int = 20, timeout: float = 30.0,
+                 max_bytes: int = 0) -> None:
         self.path = Path(path)
         self.db = connect(self.path, timeout)
+        if max_bytes:
+            # A size cap: past it SQLite fails writes with SQLITE_FULL, exactly as on a full
+            # disk, so the same path stops the crawl (and tests it without filling a disk).
+            page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
+            self.db.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page_size)}")
         self.batch_size = batch_size
         self.pending = 0
         self._simhashes: dict[str, list[tuple[int, int]]] = {}
@@ -248,8 +256,14 @@ class Store:
     def close(self) -> None:
         self.commit()
         try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:  # a reader holding the WAL only delays the checkpoint
+            # A reader still open (Datasette) would make TRUNCATE wait the whole busy timeout:
+            # wait briefly, then leave the WAL for the next checkpoint.
+            self.db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                logger.info("WAL of %s not truncated: a reader is open; the next run or "
+                            "reader checkpoints it", self.path)
+        except sqlite3.Error as exc:
             logger.warning("WAL checkpoint of %s skipped: %s", self.path, exc)
         self.db.conn.close()
 

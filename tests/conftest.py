@@ -43,9 +43,10 @@ def newscrawl(*args: str, timeout: float = 120, **kwargs) -> subprocess.Complete
                           capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
-def crawl(base_url: str, db: Path, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def crawl(base_url: str, db: Path, *extra: str, timeout: float = 120,
+          **kwargs) -> subprocess.CompletedProcess:
     return newscrawl("crawl", "--start-url", f"{base_url}/World/", "--db", str(db), *FAST,
-                     *extra, timeout=timeout)
+                     *extra, timeout=timeout, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +66,39 @@ def crawled_db(tmp_path_factory) -> tuple[Path, dict]:
         server.shutdown()
         server.server_close()
     return db, manifest
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows of ``sql`` on the database file, as dicts (a fresh read-only connection)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def seed(db: Path, base_url: str, ids: tuple[int, ...] = (900, 901)) -> list[dict]:
+    """Store a few articles before a faulty run; returns them, to check they stay intact."""
+    from pipelines.extract import extract
+    from pipelines.store import Store
+    from tests.hostile import article_html, article_path
+
+    store = Store(db)
+    try:
+        for n in ids:
+            url = base_url + article_path(n)
+            store.save(extract(article_html(n).encode(), url), "bjreview", fetched_url=url)
+    finally:
+        store.close()
+    return query(db, "select * from articles order by id")
+
+
+def assert_intact(db: Path, before: list[dict]) -> None:
+    """Every row stored before is still there, unchanged, and the file is sound."""
+    assert query(db, "pragma integrity_check") == [{"integrity_check": "ok"}]
+    now = {r["id"]: r for r in query(db, "select * from articles")}
+    for row in before:
+        assert now.get(row["id"]) == row

@@ -11,11 +11,15 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.exceptions import (DownloadCancelledError, DownloadConnectionRefusedError,
+                               DownloadFailedError, DownloadTimeoutError, IgnoreRequest,
+                               ResponseDataLossError)
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.items import PageItem
+from crawler.middlewares import Refused
 from crawler.sites import Site, get_site
 from pipelines.dedup import canonical_url
 from pipelines.store import CrawlState, StoreError, crawl_state
@@ -24,6 +28,19 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # Answers to a revisit that the pipelines handle themselves (not modified, gone).
 REVISIT_STATUSES = [304, 404, 410]
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+# Download failures, named for the reason (``newscrawl/errors/<name>``).
+FAILURE_NAMES = [
+    (DownloadTimeoutError, "timeout"),
+    (DownloadCancelledError, "too_large"),
+    (ResponseDataLossError, "data_loss"),
+    (DownloadConnectionRefusedError, "refused"),
+    (DownloadFailedError, "connection_failed"),
+]
+IGNORED_NAMES = [
+    ("max redirections", "redirect_limit"),
+    ("DOWNLOAD_MAXSIZE", "too_large"),
+    ("robots.txt", "robots_forbidden"),
+]
 
 
 class WorldSpider(scrapy.Spider):
@@ -232,16 +249,26 @@ class WorldSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> None:
-        """Count and log a failed request by kind; the crawl goes on."""
+        """Count and log a failed request by reason; the crawl goes on."""
         request = failure.request
+        if failure.check(Refused):
+            return  # counted and logged where it was refused
         if failure.check(HttpError):
             status = failure.value.response.status
             self._count(f"errors/http_{status}")
             self.logger.warning("HTTP %s for %s", status, request.url)
+            return
+        if failure.check(IgnoreRequest):
+            message = failure.getErrorMessage()
+            kind = next((name for text, name in IGNORED_NAMES if text in message), "ignored")
+            if kind == "robots_forbidden":
+                self._count(f"skipped/{kind}")
+                return
         else:
-            kind = failure.type.__name__ if failure.type else "unknown"
-            self._count(f"errors/{kind}")
-            self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+            kind = next((name for cls, name in FAILURE_NAMES if failure.check(cls)),
+                        failure.type.__name__ if failure.type else "unknown")
+        self._count(f"errors/{kind}")
+        self.logger.warning("Failed %s (%s): %s", request.url, kind, failure.getErrorMessage())
 
 
 def _declared_charset(response: Response) -> str | None:

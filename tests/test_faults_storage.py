@@ -1,0 +1,157 @@
+"""Storage faults, each for real: SIGKILL mid-transaction, a read-only file, a full disk
+(RLIMIT_FSIZE on the writer), a second writer, readers during a crawl, wrong types."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.extract import extract
+from pipelines.store import Store
+from tests.conftest import ROOT, assert_intact, crawl, newscrawl, query, seed
+from tests.hostile import article_html
+
+WRITER = """
+import sys
+from pipelines.extract import extract
+from pipelines.store import Store
+from tests.hostile import article_html
+store = Store(sys.argv[1], batch_size=5)
+n = 0
+while True:
+    url = f"https://www.bjreview.com/World/202506/t20250601_{n}.html"
+    page = article_html(n).replace("Paragraph", f"Item {n} paragraph")
+    store.save(extract(page.encode(), url), "bjreview", fetched_url=url)
+    n += 1
+    if store.pending == 0:
+        print(f"committed {n}", flush=True)
+"""
+
+
+def test_sigkill_mid_transaction_loses_only_the_open_batch(tmp_path):
+    db = tmp_path / "a.db"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    reported = 0
+    try:
+        for line in writer.stdout:
+            reported = int(line.split()[1])
+            if reported >= 20:
+                time.sleep(0.05)  # well inside the next batch
+                break
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+    assert query(db, "pragma integrity_check") == [{"integrity_check": "ok"}]
+    urls = {r["url"] for r in query(db, "select url from articles")}
+    assert len(urls) % 5 == 0, "a partial batch was committed"
+    assert len(urls) >= reported
+    for n in range(reported):
+        assert f"https://www.bjreview.com/World/202506/t20250601_{n}.html" in urls
+
+
+def _immutable(path: Path, on: bool) -> bool:
+    """Root ignores file modes: make the file immutable instead (ext4/xfs/tmpfs support)."""
+    if os.geteuid() != 0:
+        return True
+    return subprocess.run(["chattr", "+i" if on else "-i", str(path)],
+                          capture_output=True).returncode == 0
+
+
+def test_read_only_database_stops_with_a_clear_message(site_url, tmp_path):
+    db = tmp_path / "a.db"
+    before = seed(db, site_url)
+    for extra in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+        extra.unlink(missing_ok=True)
+    db.chmod(0o444)
+    if not _immutable(db, True):
+        pytest.skip("running as root on a filesystem without chattr +i")
+    try:
+        result = crawl(site_url, db)
+    finally:
+        _immutable(db, False)
+        db.chmod(0o644)
+    assert result.returncode == 73  # EXIT_DATABASE
+    assert "cannot write the database" in result.stderr
+    assert "readonly" in result.stderr or "read-only" in result.stderr
+    assert "Articles: new 0, updated 0, unchanged 0" in result.stdout
+    assert_intact(db, before)
+
+
+def test_disk_full_stops_and_reports_only_what_was_stored(site_url, tmp_path):
+    # A size cap (PRAGMA max_page_count) makes SQLite fail with SQLITE_FULL, the error a full
+    # disk gives; RLIMIT_FSIZE would also cap the language model's temporary file.
+    db = tmp_path / "a.db"
+    before = seed(db, site_url)
+    limit = db.stat().st_size + 96 * 1024
+    result = crawl(site_url, db, "-s", "NEWSCRAWL_BATCH_SIZE=2",
+                   "-s", f"NEWSCRAWL_DB_MAX_BYTES={limit}")
+    assert result.returncode == 73  # EXIT_DATABASE
+    assert "cannot write the database" in result.stderr
+    assert "database or disk is full" in result.stderr
+    new = int(re.search(r"Articles: new (\d+)", result.stdout).group(1))
+    stored = len(query(db, "select id from articles")) - len(before)
+    assert new == stored, "the summary reported articles that were not stored"
+    assert new < 10  # the cap was really reached before the crawl was done
+    assert_intact(db, before)
+
+
+def test_second_writer_waits_instead_of_crashing(site_dir, tmp_path):
+    root, manifest = site_dir
+    db = tmp_path / "a.db"
+    Store(db).close()
+    holder = sqlite3.connect(db, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("insert into runs (site, started) values ('other', '2025-01-01')")
+    threading.Timer(2.0, holder.commit).start()
+    page = root / manifest["articles"][0]["path"].lstrip("/")
+    started = time.monotonic()
+    result = newscrawl("extract", str(page), "--db", str(db))
+    waited = time.monotonic() - started
+    holder.close()
+    assert result.returncode == 0, result.stderr
+    assert waited >= 1.5  # it waited for the other writer's transaction, then wrote
+    assert len(query(db, "select id from articles")) == 1
+    assert len(query(db, "select id from runs where site = 'other'")) == 1
+    # Checkpointed at close: no WAL left behind for the next reader to replay.
+    assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
+
+
+def test_readers_never_block_the_crawl(site_url, tmp_path):
+    db = tmp_path / "a.db"
+    Store(db).close()
+    reader = sqlite3.connect(db)
+    reader.execute("BEGIN")
+    assert reader.execute("select count(*) from articles").fetchone() == (0,)  # holds a snapshot
+    started = time.monotonic()
+    try:
+        result = crawl(site_url, db)
+    finally:
+        reader.close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    # Not even the end-of-run checkpoint waits out the busy timeout for the reader.
+    assert time.monotonic() - started < 20
+    assert "not truncated: a reader is open" in result.stderr
+    assert len(query(db, "select id from articles")) == 10
+
+
+def test_column_types_are_enforced(tmp_path):
+    store = Store(tmp_path / "a.db")
+    url = "https://www.bjreview.com/World/202506/t20250601_1.html"
+    store.save(extract(article_html(1).encode(), url), "bjreview")
+    store.commit()
+    with pytest.raises(sqlite3.IntegrityError, match="cannot store TEXT value in INTEGER"):
+        store.db.execute("update articles set simhash = 'not a number'")
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        store.db.execute("insert into articles (url, site) values ('x', 'y')")
+    store.close()

@@ -1,0 +1,52 @@
+"""The run's exit status, decided from its stats alone; and secrets kept out of its logs."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.outcome import failure_reason
+from crawler.redact import redact
+from tests.conftest import crawl
+
+OK = {"finish_reason": "finished", "downloader/response_status_count/200": 12,
+      "newscrawl/pages/listing": 2, "newscrawl/pages/article": 10, "newscrawl/articles/new": 9}
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({}, None),
+    ({"newscrawl/articles/new": 0, "newscrawl/articles/unchanged": 9}, None),
+    ({"newscrawl/errors/timeout": 3}, None),                          # 3 of 15: under 25 %
+    ({"newscrawl/errors/timeout": 3, "newscrawl/skipped/extract_timeout": 2}, "pages failed"),
+    ({"newscrawl/articles/new": 0}, "nothing was stored"),
+    ({"newscrawl/articles/new": 0, "newscrawl/pages/article": 0}, None),  # incremental: no news
+    ({"finish_reason": "closespider_pagecount"}, "did not finish normally"),
+    ({"newscrawl/store/error": "a.db: database or disk is full"}, "could not be written"),
+    ({"newscrawl/pages/listing": 0, "newscrawl/pages/article": 0,
+      "downloader/response_status_count/200": 0}, "nothing was fetched"),
+    ({"newscrawl/pages/listing": 0, "newscrawl/pages/article": 0,
+      "newscrawl/robotstxt/disallow_all/server_error": 1}, "RFC 9309"),
+])
+def test_failure_reason(changes, expected):
+    reason = failure_reason({**OK, **changes})
+    assert reason is None if expected is None else expected in reason
+
+
+@pytest.mark.parametrize(("text", "clean"), [
+    ("redis://:s3cret@localhost:6379/0", "redis://***@localhost:6379/0"),
+    ("http://user:s3cret@proxy:8080", "http://***@proxy:8080"),
+    ("b'Proxy-Authorization': [b'Basic dXNlcjpzM2NyZXQ=']", "b'Proxy-Authorization': [b'***']"),
+    ("https://www.bjreview.com/World/", "https://www.bjreview.com/World/"),
+])
+def test_redact(text, clean):
+    assert redact(text) == clean
+
+
+def test_crawl_logs_no_secrets(site_url, tmp_path):
+    # BOT_NAME is logged twice (at start-up and among the overridden settings): a stand-in
+    # for any setting or message that carries a credential URL.
+    result = crawl(site_url, tmp_path / "a.db", "-s", "LOG_LEVEL=DEBUG",
+                   "-s", "BOT_NAME=redis://:s3cret@127.0.0.1:6379/0", "--max-pages", "0")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "redis://***@127.0.0.1:6379/0" in result.stderr  # logged ...
+    assert "s3cret" not in result.stderr + result.stdout   # ... without its password
+    assert "TelnetConsole" not in result.stderr and "RemoteControl" not in result.stderr

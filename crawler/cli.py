@@ -223,9 +223,12 @@ def _pick_site(url: str | None, raw: bytes, explicit: Site | None) -> Site | Non
               help="Allow URLs on loopback or private addresses (your own network).")
 @click.option("--same-site", is_flag=True,
               help="The targets are pages of one site: learn its template from all of them.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Give up extracting a page after this long (default: the crawl's "
+                   "NEWSCRAWL_EXTRACT_TIMEOUT).")
 def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: str | None,
             site: str | None, site_file: str | None, start_url: str | None,
-            allow_private: bool, same_site: bool) -> None:
+            allow_private: bool, same_site: bool, timeout: float | None) -> None:
     """Extract the article from each TARGET: a URL or a saved HTML file.
 
     Prints the clean text, or with --json one object per target with target, url, title,
@@ -239,7 +242,8 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         newscrawl extract --same-site --json site-pages/*.html
     """
     from crawler.fetch import FetchError, fetch
-    from pipelines.extract import Article, NoArticle, extract as extract_article, extract_many
+    from pipelines.extract import Article, NoArticle, extract_many
+    from pipelines.worker import ExtractFailed, ExtractWorkers
     from pipelines.store import Store, StoreError
 
     def read(target: str) -> tuple[bytes, str | None, str | None]:
@@ -275,6 +279,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         results, _template = extract_many([(raw, url) for _t, (raw, url, _e) in readable], profile)
         learned = {t: r for (t, _v), r in zip(readable, results)}
     failures = 0
+    workers = None  # the extraction deadline's worker, started on first use
     try:
         for target in targets:
             try:
@@ -288,13 +293,16 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
                         raise learned[target]
                     article = learned[target]
                 else:
-                    article = extract_article(raw, url, profile, encoding=encoding)
+                    if workers is None:
+                        workers = ExtractWorkers(1, timeout or project_settings().getfloat(
+                            "NEWSCRAWL_EXTRACT_TIMEOUT"))
+                    article = workers.extract(raw, url, profile, encoding)
                 if store is not None:
                     if not article.url:
                         raise FetchError("the page has no canonical link: give --url to store it")
                     store.save(article, profile.name if profile else urlsplit(article.url).netloc,
-                               fetched_url=url)
-            except (FetchError, NoArticle, OSError) as exc:
+                               fetched_url=url, raw=raw)
+            except (FetchError, NoArticle, ExtractFailed, OSError) as exc:
                 failures += 1
                 click.echo(f"error: {target}: {exc}", err=True)
                 if as_json:
@@ -314,6 +322,8 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
     finally:
         if store is not None:
             store.close()
+        if workers is not None:
+            workers.close()
     if failures:
         sys.exit(1)
 

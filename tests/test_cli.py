@@ -149,3 +149,12 @@ def test_scrapy_crawl_is_equivalent(site_url, tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from articles").fetchone() == (10,)
     conn.close()
+
+
+def test_extract_of_a_pathological_page_ends_at_the_deadline(tmp_path):
+    """trafilatura has no timeout: the one-off command extracts in a killable worker too."""
+    page = tmp_path / "huge.html"
+    page.write_text("<html><body><p>" + "<span>word</span> " * 200_000 + "</p></body></html>")
+    result = newscrawl("extract", "--timeout", "1", str(page), timeout=60)
+    assert result.returncode == 1
+    assert "longer than 1 s" in result.stderr

@@ -31,6 +31,7 @@ demo: venv
 ## bench: every benchmark (extraction uses ../shared/eval when present)
 bench: venv
 	$(PY) bench/extraction.py
+	$(PY) bench/language.py
 	$(PY) bench/scheduled_runs.py
 	$(PY) bench/export.py
 	$(PY) bench/readers.py
@@ -46,3 +47,4 @@ bench-incremental: venv
 ## bench-extraction: extraction quality and speed beside trafilatura (../shared/eval)
 bench-extraction: venv
 	$(PY) bench/extraction.py --passes 3
+	$(PY) bench/language.py

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,10 +85,12 @@ def _json_ld(tree: etree._Element, key: str) -> list[str]:
 
 
 def find_dates(tree: etree._Element, url: str | None, visible: str | None = None,
-               fallback: str | None = None, site_timezone: str = "UTC",
+               fallback: str | Callable[[], str | None] | None = None,
+               site_timezone: str = "UTC",
                today: date | None = None) -> Dates:
     """Cross-check the page's dates.  ``tree`` must still hold its scripts (JSON-LD);
-    ``visible`` is the site's date line text; ``fallback`` is htmldate's guess.
+    ``visible`` is the site's date line text; ``fallback`` is htmldate's guess, or a function
+    that makes it (called only when the meta tags and the date line have no date: it is slow).
 
     Published: the meta tags first (they carry a time and zone), then the visible line,
     then the fallback, then the URL.  A date in the future or before the web had news is
@@ -117,10 +120,13 @@ def find_dates(tree: etree._Element, url: str | None, visible: str | None = None
     from_url = sane(["-".join(m.groups())]) if m else []
     m = TEXT_DATE.search(visible or "")
     from_page = sane(["-".join(m.groups())]) if m else []
-    guess = sane([fallback]) if fallback else []
 
     # Prefer a meta value with a time of day; then any meta date; then the page; then the rest.
     meta.sort(key=lambda v: not isinstance(v, datetime))
+    guess: list[datetime | date] = []
+    if not meta and not from_page and fallback:
+        value = fallback() if callable(fallback) else fallback
+        guess = sane([value]) if value else []
     chosen = (meta or from_page or guess or from_url or [None])[0]
     result.published = chosen.isoformat() if chosen is not None else None
     if modified:

@@ -54,8 +54,10 @@ TRAILER_LINES = 4
 # Guards against hostile pages (README, "Faults").  A decode or a body with more U+FFFD
 # replacement characters than this share of its letters is mojibake, not text.
 MAX_REPLACEMENT_SHARE = 0.005
-# A body where fewer than this share of lines are distinct is one paragraph repeated.
-MIN_DISTINCT_LINE_SHARE = 0.3
+# A body whose distinct lines hold less than this share of its characters is a paragraph or
+# two repeated.  Counted in characters, not lines: a meal plan or a fixture list repeats many
+# short lines legitimately (one such page in the article-extraction-benchmark: 0.42).
+MIN_DISTINCT_TEXT_SHARE = 0.2
 # A body with more than this share of control or unassigned characters is binary garbage.
 MAX_GARBAGE_SHARE = 0.02
 DATE_HINT = re.compile(r"date|time|publish|posted|updated", re.I)
@@ -399,12 +401,15 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
         raise NoArticle("unparsable", f"the page could not be parsed as HTML: {exc}") from exc
 
     meta = extract_metadata(copy.deepcopy(tree), default_url=url, extensive=False)
-    # htmldate's guess from structure only: never a date read out of the free text.
-    meta.date = find_date(structure_only(tree), extensive_search=False, original_date=True,
-                          url=url, min_date="1800-01-01", max_date="2200-12-31")
     visible = _text_of(tree.xpath(site.byline_xpath)) if site is not None and site.byline_xpath \
         else None
-    dates = find_dates(tree, url, visible, meta.date, site.timezone if site else "UTC")
+
+    def guess() -> str | None:
+        # htmldate's guess from structure only: never a date read out of the free text.
+        return find_date(structure_only(tree), extensive_search=False, original_date=True,
+                         url=url, min_date="1800-01-01", max_date="2200-12-31")
+
+    dates = find_dates(tree, url, visible, guess, site.timezone if site else "UTC")
     strip_invisible(tree)
     declared = declared_language(tree)
     titles = page_titles(tree)
@@ -479,7 +484,8 @@ def check_body(text: str) -> None:
     if garbage > MAX_GARBAGE_SHARE * len(text):
         raise NoArticle("garbage", "the page's text is mostly control or unassigned characters")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) >= 5 and len(set(lines)) < MIN_DISTINCT_LINE_SHARE * len(lines):
+    if len(lines) >= 5 and (sum(map(len, set(lines)))
+                            < MIN_DISTINCT_TEXT_SHARE * sum(map(len, lines))):
         raise NoArticle("repetitive", "the page's text is one paragraph repeated")
 
 

@@ -30,7 +30,11 @@ MIN_LETTER_SHARE = 0.5
 # below ~0.12 nats the two are near-tied (close relatives such as Zulu and Xhosa).
 LANGID_MARGIN_SCALE = 20.0
 MIN_LANGID_MARGIN = 0.12
-SAMPLE_CHARS = 2_000  # both detectors settle long before this; the cost is linear
+# Both detectors settle long before these lengths and their cost is linear in the text.
+# langdetect is the slow one (pure Python); py3langid's margin needs a longer sample to
+# tell close relatives apart (Zulu and Xhosa).
+LANGDETECT_SAMPLE_CHARS = 1_000
+SAMPLE_CHARS = 3_000
 NO_LINGUISTIC_CONTENT = "zxx"  # py3langid's verdict on garbled text
 URL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
 
@@ -99,7 +103,7 @@ def detect_language(text: str | None) -> Detection:
     visible = sum(not ch.isspace() for ch in sample)
     if letters < MIN_LETTERS or letters < MIN_LETTER_SHARE * visible:
         return NO_ANSWER
-    primary = _by_langdetect(sample)
+    primary = _by_langdetect(sample[:LANGDETECT_SAMPLE_CHARS])
     backup, sure = _by_langid(sample)
     if backup.language == NO_LINGUISTIC_CONTENT:
         return NO_ANSWER

@@ -10,7 +10,9 @@ Scores, in one run and on the same pages, with the word-4-gram metric of
   fundus-publishers  multilingual: generic and same-site per publisher, F1 per language.
 
 Pages per second are single-core (pinned) medians over --passes timed passes, with the
-pipelines run in alternation so machine noise hits both alike.  Needs ../shared/eval; says
+pipelines run in alternation so machine noise hits both alike.  "newscrawl generic" is
+extraction alone (body and metadata, what trafilatura's row does plus metadata); the
+"+ language" row adds language detection (langdetect + py3langid), as the crawl runs it.  Needs ../shared/eval; says
 so and exits 0 when it is absent (a user's clone does not have it).
 
 Usage (from the project root): .venv/bin/python bench/extraction.py [--sets aeb,big9]
@@ -57,11 +59,11 @@ def run_default(docs) -> list[str]:
     return [trafilatura.extract(d.html) or "" for d in docs]
 
 
-def run_generic(docs) -> list[str]:
+def run_generic(docs, language: bool = True) -> list[str]:
     out = []
     for d in docs:
         try:
-            out.append(extract(d.html, d.url).text)
+            out.append(extract(d.html, d.url, language=language).text)
         except ValueError:  # NoArticle
             out.append("")
     return out
@@ -115,7 +117,8 @@ def main() -> int:
         for d in docs:
             d.html = d.read_html()
         runs = {"trafilatura default": lambda: run_default(docs),
-                "newscrawl generic": lambda: run_generic(docs)}
+                "newscrawl generic": lambda: run_generic(docs, language=False),
+                "  + language": lambda: run_generic(docs)}
         if name != "aeb":
             runs["newscrawl same-site"] = lambda: run_same_site(docs)
         results = timed(runs, args.passes)

@@ -25,7 +25,7 @@ from crawler.sites import Site
 from pipelines import template as templates
 from pipelines.dates import find_dates
 from pipelines.dedup import canonical_url, content_hash, simhash
-from pipelines.language import detect_language, normalize_code
+from pipelines.language import NO_ANSWER, detect_language, normalize_code
 
 EXTRACTOR_VERSION = f"newscrawl-2/trafilatura-{trafilatura.__version__}"
 # A body shorter than this (in letters) is a video page, a stub or a listing, not a story.
@@ -106,9 +106,10 @@ class Article:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def with_text(self, text: str) -> Article:
-        """This article with ``text`` as its body and everything derived from it renewed."""
-        found = detect_language(text)
+    def with_text(self, text: str, language: bool = True) -> Article:
+        """This article with ``text`` as its body and everything derived from it renewed
+        (fingerprints, and the detected language unless ``language`` is off)."""
+        found = detect_language(text) if language else NO_ANSWER
         return replace(self, text=text, content_hash=content_hash(text), simhash=simhash(text),
                        language=found.language, language_probability=found.probability,
                        language_detector=found.detector)
@@ -377,13 +378,14 @@ def page_tree(raw: bytes | str, encoding: str | None = None) -> lxml.html.HtmlEl
 
 def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, *,
             encoding: str | None = None, template: Any = None,
-            prune_xpaths: list[str] | None = None) -> Article:
+            prune_xpaths: list[str] | None = None, language: bool = True) -> Article:
     """Extract the article from one page.
 
     ``raw`` is the page as fetched (bytes are decoded here, see :func:`decode_html`);
     ``encoding`` is the charset the server declared, if any.  ``template`` is a site's
     learned boilerplate (:class:`pipelines.template.TemplateRules` or ``Template``);
-    ``prune_xpaths`` removes configured boilerplate before trafilatura runs.  Raises
+    ``prune_xpaths`` removes configured boilerplate before trafilatura runs.  ``language``
+    off skips language detection (benchmarks time extraction alone with it).  Raises
     :class:`NoArticle` when the page holds no article body.
     """
     if isinstance(raw, bytes):
@@ -400,7 +402,7 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
     except (etree.ParserError, ValueError) as exc:
         raise NoArticle("unparsable", f"the page could not be parsed as HTML: {exc}") from exc
 
-    meta = extract_metadata(copy.deepcopy(tree), default_url=url, extensive=False)
+    meta = extract_metadata(tree, default_url=url, extensive=False)  # reads, never changes it
     visible = _text_of(tree.xpath(site.byline_xpath)) if site is not None and site.byline_xpath \
         else None
 
@@ -472,7 +474,7 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
         extras=extras,
         declared_language=declared,
         encoding=used,
-    ).with_text(text)
+    ).with_text(text, language)
 
 
 def check_body(text: str) -> None:

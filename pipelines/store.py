@@ -279,9 +279,6 @@ class Store:
             "where l.url = :u limit 1", {"u": url}))
         return rows[0] if rows else None
 
-    def known(self, url: str) -> bool:
-        return self.find(url) is not None
-
     def _near(self, site: str, article: Article) -> dict[str, Any] | None:
         if site not in self._simhashes:
             self._simhashes[site] = [(r["id"], r["simhash"]) for r in self.db.query(

@@ -3,6 +3,7 @@ run in a subprocess (a Twisted reactor cannot be restarted inside one test proce
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,16 @@ def site_url(site_dir):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def rows(db: Path, sql: str = "select * from articles order by id") -> list[sqlite3.Row]:
+    """Rows of a query on a database file, read through its own short-lived connection."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 def newscrawl(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:

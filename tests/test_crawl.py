@@ -3,19 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
-from tests.conftest import FAST, crawl, newscrawl
-
-
-def rows(db: Path, sql: str) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+from tests.conftest import FAST, crawl, newscrawl, rows
 
 
 def test_crawl_stores_exactly_the_articles_and_a_recrawl_adds_nothing(site_dir, site_url, tmp_path):

@@ -8,15 +8,7 @@ import json
 import sqlite3
 
 from tests.conftest import newscrawl
-
-
-def stored(db, sql: str = "select * from articles order by id") -> list[sqlite3.Row]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+from tests.conftest import rows as stored
 
 
 def test_jsonl_has_every_article_with_json_columns_decoded(crawled_db):

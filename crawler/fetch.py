@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+from w3lib.encoding import http_content_type_encoding
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -139,12 +140,8 @@ def fetch(url: str, *, allow_private: bool = False, deadline: float = DEADLINE,
                     raise FetchError(f"page is larger than {max_bytes // (1024 * 1024)} MiB")
                 if time.monotonic() - started > deadline:
                     raise FetchError(f"download took longer than {deadline:.0f} s")
-            charset = None
-            for part in content_type.split(";")[1:]:
-                key, _, value = part.partition("=")
-                if key.strip().lower() == "charset":
-                    charset = value.strip().strip('"\'') or None
-            return Fetched(url, response.status, bytes(body), charset, mime)
+            return Fetched(url, response.status, bytes(body),
+                           http_content_type_encoding(content_type), mime)
         except urllib3.exceptions.HTTPError as exc:
             raise FetchError(f"cannot fetch {url}: {exc}") from None
         finally:

@@ -17,6 +17,7 @@ from scrapy.exceptions import (DownloadCancelledError, DownloadConnectionRefused
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.items import PageItem
 from crawler.middlewares import Refused
@@ -240,7 +241,8 @@ class WorldSpider(scrapy.Spider):
             final_url=canonical_url(response.url, self.site),
             site=self.site.name,
             body=body,
-            encoding=_declared_charset(response),
+            encoding=http_content_type_encoding(
+                response.headers.get(b"Content-Type", b"").decode("latin-1")),
             status=response.status,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             headers={k.decode("latin-1").lower(): v[0].decode("latin-1")
@@ -269,12 +271,3 @@ class WorldSpider(scrapy.Spider):
                         failure.type.__name__ if failure.type else "unknown")
         self._count(f"errors/{kind}")
         self.logger.warning("Failed %s (%s): %s", request.url, kind, failure.getErrorMessage())
-
-
-def _declared_charset(response: Response) -> str | None:
-    value = response.headers.get(b"Content-Type", b"").decode("latin-1")
-    for part in value.split(";")[1:]:
-        key, _, charset = part.partition("=")
-        if key.strip().lower() == "charset" and charset.strip():
-            return charset.strip().strip('"\'')
-    return None

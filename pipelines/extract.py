@@ -43,14 +43,29 @@ LINK_LINE_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "strong", "b")
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
 # Lines that close a news story without being part of it, in any site's template; only
-# looked for among a body's last lines.
-TRAILER = re.compile(
-    r"^(?:[-–—•*]\s*)?(?:(?:this|the) (?:article|story) (?:was )?(?:originally|initially|first) "
-    r"(?:appeared|published)\b|.{0,80}\bcontributed (?:reporting )?to this (?:report|story)\.?$"
-    r"|(?:read|see|watch) (?:more|also)\b.{0,60}:?$|related(?: stories| articles| coverage)?:.{0,80}$"
-    r"|more from .{1,40}:?$|follow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram)\b)",
-    re.IGNORECASE)
-TRAILER_LINES = 4
+# looked for among a body's last lines, so the same words inside the story stay.
+TRAILER = re.compile("|".join(f"(?:{p})" for p in (
+    # provenance and credits
+    r"(?:this|the) (?:article|story) (?:was )?(?:originally|initially|first) (?:appeared|published)\b",
+    r".{0,80}\bcontributed (?:reporting )?to this (?:report|story)\.?$",
+    r"with (?:\w+ ){0,2}wires?(?: services)?\.?$",
+    r"this (?:is a developing story|(?:story|article|post) will be updated)\b.{0,80}$",
+    # pointers to other pages, and a label whose list of links was removed ("ALSO:")
+    r"(?:read|see|watch) (?:more|also)\b.{0,60}:?$",
+    r"related(?: stories| articles| coverage)?:.{0,80}$",
+    r"more from .{1,40}:?$",
+    r"[A-Z][\w ]{0,20}:$",
+    # the author's or the newsroom's contact and social-media lines, an author's bio
+    r"(?:follow|twitter|email|e-mail|contact|reach)\b.{0,60}@\w+.{0,30}$",
+    r"follow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram)\b",
+    r".{0,300}\bfollow (?:me|her|him|us) on (?:twitter|facebook|instagram)\b.{0,80}$",
+    r"got a (?:news )?tip\b.{0,300}$",
+    r".{0,200}\b(?:share with us|contact us|get in touch)\b.{0,200}(?:@\w.{0,80}|:)$",
+    r"(?:whatsapp|tweet|text|sms|send|email|e-mail|call|phone|signal)\b.{0,80}"
+    r"(?:@\w|\+?\d[\d ]{7,})",
+)), re.IGNORECASE)
+# How many lines from the end a trailer can reach (a newsroom's contact box is 7).
+TRAILER_LINES = 8
 # Guards against hostile pages (README, "Faults").  A decode or a body with more U+FFFD
 # replacement characters than this share of its letters is mojibake, not text.
 MAX_REPLACEMENT_SHARE = 0.005
@@ -336,7 +351,7 @@ def drop_trailers(text: str) -> str:
     lines = text.splitlines()
     cut = len(lines)
     for i in range(len(lines) - 1, max(-1, len(lines) - 1 - TRAILER_LINES), -1):
-        if not lines[i].strip() or TRAILER.match(lines[i].strip()):
+        if not lines[i].strip() or TRAILER.match(lines[i].strip().lstrip("-–—•* ")):
             cut = i
         else:
             break

@@ -97,6 +97,17 @@ def test_mislabelled_charset_is_decoded_from_the_bytes():
     "The Associated Press contributed to this report.",
     "Read more from Yahoo News:",
     "RELATED: See the top space photos from 2016:",
+    "With Post wires",
+    "This story will be updated as more information becomes available.",
+    "Twitter: @cathleendecker\nALSO:",
+    "Times staff writer Jane Roe contributed to this report.\nTwitter: , @noamlevey\nALSO:",
+    "Follow @JimPuzzanghera on Twitter",
+    "Helen Wang is an award-winning author. Follow her on Twitter @TheHelenWang.",
+    "Got a tip? Email at tips@example.com or get me on Signal on +447837496820.",
+    "Are you in the area? Have you been affected by this? Share with us by emailing "
+    "yoursay@example.com.\nPlease include a contact number. You can also contact us in the "
+    "following ways:\n- WhatsApp: +44 7555 173285\n- Send pictures/video to pics@example.com"
+    "\n- Tweet: @ExampleYourSay\n- Text an SMS or MMS to 61124 (UK) or +44 7624 800 100",
 ])
 def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
     from pipelines.extract import drop_trailers
@@ -105,3 +116,15 @@ def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
     assert drop_trailers(f"{body}\n{trailer}") == body
     # The same words inside the story, followed by story text, stay.
     assert trailer in drop_trailers(f"{trailer}\n{body}")
+
+
+@pytest.mark.parametrize("ending", [
+    "Anyone with information is asked to get in touch with the police.",
+    "She said she would follow the story on Twitter: \"It is not over.\"",
+    "“We will respond accordingly,” Tillerson said.",
+])
+def test_story_endings_that_look_like_trailers_stay(ending):
+    from pipelines.extract import drop_trailers
+
+    body = f"First paragraph of the story.\n{ending}"
+    assert drop_trailers(body) == body

@@ -128,3 +128,71 @@ def test_story_endings_that_look_like_trailers_stay(ending):
 
     body = f"First paragraph of the story.\n{ending}"
     assert drop_trailers(body) == body
+
+
+PARAGRAPHS = [
+    "The finance ministers of the bloc met on Tuesday to agree a common line on tariffs, "
+    "after weeks in which the member states had pulled in different directions.",
+    "Officials said the talks ran late into the night and ended with a statement that "
+    "committed every government to the same schedule of consultations next spring.",
+    "Critics of the plan argued that the schedule leaves too little room for parliaments, "
+    "which will only see the final text a few days before they are asked to vote on it.",
+]
+
+
+def _page(header: str, body: str, description: str = "") -> bytes:
+    meta = f'<meta property="og:description" content="{description}">' if description else ""
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return (f"<html><head><title>Ministers agree tariff line</title>{meta}</head><body>"
+            f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+            f"<header>{header}</header><article>{paragraphs}{body}</article>"
+            f"<footer>Copyright 2026 Example News</footer></body></html>").encode()
+
+
+def test_standfirst_is_the_description_printed_under_the_headline():
+    from pipelines.extract import find_standfirst, page_tree
+
+    dek = "Ministers close ranks on tariffs after weeks of open disagreement between capitals."
+    tree = page_tree(_page(f"<h1>Ministers agree tariff line</h1><h2>{dek}</h2>", "", dek))
+    assert find_standfirst(tree, dek) == dek
+    # A site-wide tagline above the headline is not a standfirst, even when it is the
+    # page's description; nor is a description too short to be a sentence.
+    tagline = "Example News: independent reporting from every continent, every day."
+    tree = page_tree(_page(f"<p>{tagline}</p><h1>Ministers agree tariff line</h1>", "", tagline))
+    assert find_standfirst(tree, tagline) is None
+    assert find_standfirst(page_tree(_page("<h1>T</h1><p>Short dek.</p>", "")), "Short dek.") is None
+
+
+def test_standfirst_comes_back_once_and_only_where_the_default_kept_it():
+    from pipelines.extract import _with_standfirst
+
+    body = "\n".join(PARAGRAPHS)
+    default = f"A new lead.\n{body}"
+    assert _with_standfirst(body, PARAGRAPHS[0], default) == body
+    assert _with_standfirst(body, "A new lead.", default) == default
+    # Not where trafilatura's default extraction did not count it as the article either.
+    assert _with_standfirst(body, "A new lead.", body) == body
+
+
+def test_a_list_of_mostly_links_goes_as_a_whole():
+    related = ("<p>Selected parts of the index:</p><ul>"
+               + "".join(f"<li><a href='/story/{i}'>Related story number {i}</a></li>" for i in range(4))
+               + "<li>Health and safety</li></ul>")
+    own_list = ("<ul><li>The first measure caps duties on steel at ten percent.</li>"
+                "<li>The second sets up a review panel, <a href='/panel'>described here</a>.</li>"
+                "<li>The third delays the rules on cars until the end of next year.</li></ul>")
+    text = extract(_page("<h1>Ministers agree tariff line</h1>", related + own_list), None).text
+    assert "Related story number" not in text and "Health and safety" not in text
+    for item in ("caps duties on steel", "sets up a review panel", "delays the rules on cars"):
+        assert item in text
+
+
+def test_a_linked_lead_in_keeps_its_paragraph_whole():
+    briefing = "<ul>" + "".join(
+        f"<li><strong><a href='/s/{i}'>Headline number {i} of the briefing.</a></strong> "
+        f"The story behind headline {i} takes a sentence or two to tell in full.</li>"
+        for i in range(4)) + "</ul><p><strong><a href='/more'>Read all our briefings</a></strong></p>"
+    text = extract(_page("<h1>Ministers agree tariff line</h1>", briefing), None).text
+    for i in range(4):
+        assert f"Headline number {i} of the briefing. The story behind headline {i}" in text
+    assert "Read all our briefings" not in text

@@ -272,15 +272,24 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         except (FetchError, OSError) as exc:
             inputs[target] = exc
     learned: dict[str, Article | NoArticle] = {}
-    if same_site:
-        readable = [(t, v) for t, v in inputs.items() if not isinstance(v, Exception)]
-        first = readable[0][1] if readable else None
-        profile = _pick_site(first[1], first[0], explicit) if first else explicit
-        results, _template = extract_many([(raw, url) for _t, (raw, url, _e) in readable], profile)
-        learned = {t: r for (t, _v), r in zip(readable, results)}
     failures = 0
     workers = None  # the extraction deadline's worker, started on first use
+
+    def deadline() -> ExtractWorkers:
+        nonlocal workers
+        if workers is None:
+            workers = ExtractWorkers(1, timeout or project_settings().getfloat(
+                "NEWSCRAWL_EXTRACT_TIMEOUT"))
+        return workers
+
     try:
+        if same_site:
+            readable = [(t, v) for t, v in inputs.items() if not isinstance(v, Exception)]
+            first = readable[0][1] if readable else None
+            profile = _pick_site(first[1], first[0], explicit) if first else explicit
+            results, _template = extract_many([(raw, url) for _t, (raw, url, _e) in readable],
+                                              profile, extract_page=deadline().extract_or_skip)
+            learned = {t: r for (t, _v), r in zip(readable, results)}
         for target in targets:
             try:
                 found = inputs[target]
@@ -293,10 +302,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
                         raise learned[target]
                     article = learned[target]
                 else:
-                    if workers is None:
-                        workers = ExtractWorkers(1, timeout or project_settings().getfloat(
-                            "NEWSCRAWL_EXTRACT_TIMEOUT"))
-                    article = workers.extract(raw, url, profile, encoding)
+                    article = deadline().extract(raw, url, profile, encoding)
                 if store is not None:
                     if not article.url:
                         raise FetchError("the page has no canonical link: give --url to store it")

@@ -10,7 +10,7 @@ import copy
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -580,6 +580,7 @@ def check_body(text: str) -> None:
 
 def extract_many(pages: Iterable[tuple[bytes | str, str | None]], site: Site | None = None,
                  template: templates.Template | None = None,
+                 extract_page: Callable[..., Article] | None = None,
                  ) -> tuple[list[Article | NoArticle], templates.Template]:
     """Extract a set of pages of one site, learning the site's template from all of them.
 
@@ -587,7 +588,10 @@ def extract_many(pages: Iterable[tuple[bytes | str, str | None]], site: Site | N
     learns the lines that recur across the bodies and drops those.  Returns one Article
     (or the NoArticle explaining why not) per page, in order, and the updated template.
     This is ``newscrawl extract --same-site`` and the learning a crawl does as it goes.
+    ``extract_page`` (default :func:`extract`) lets a caller run each page under a deadline
+    (:class:`pipelines.worker.ExtractWorkers`); it raises NoArticle for a page it gives up on.
     """
+    extract_page = extract_page or extract
     pages = list(pages)
     trees = []
     for raw, _url in pages:
@@ -600,7 +604,7 @@ def extract_many(pages: Iterable[tuple[bytes | str, str | None]], site: Site | N
     results: list[Article | NoArticle] = []
     for raw, url in pages:
         try:
-            results.append(extract(raw, url, site, template=rules))
+            results.append(extract_page(raw, url, site, template=rules))
         except NoArticle as exc:
             results.append(exc)
     template = templates.learn_lines([r.text for r in results if isinstance(r, Article)],

@@ -75,9 +75,18 @@ class ExtractWorkers:
             raise translate(exc, self.timeout) from None
 
     def extract(self, raw: bytes, url: str | None, site: Site | None,
-                encoding: str | None = None) -> Article:
+                encoding: str | None = None, template: Any = None) -> Article:
         """Blocking extraction with the deadline (for the CLI)."""
-        return self.result(self.submit(raw, url, site, encoding))
+        return self.result(self.submit(raw, url, site, encoding, template))
+
+    def extract_or_skip(self, raw: bytes, url: str | None, site: Site | None,
+                        template: Any = None) -> Article:
+        """:meth:`extract` for :func:`pipelines.extract.extract_many`: a page given up on
+        becomes :class:`NoArticle`, so the other pages of the set still go through."""
+        try:
+            return self.extract(raw, url, site, template=template)
+        except ExtractFailed as exc:
+            raise NoArticle(exc.reason, str(exc)) from None
 
     def close(self) -> None:
         """Stop the workers now (a running extraction is abandoned) and reap them."""

@@ -158,3 +158,20 @@ def test_extract_of_a_pathological_page_ends_at_the_deadline(tmp_path):
     result = newscrawl("extract", "--timeout", "1", str(page), timeout=60)
     assert result.returncode == 1
     assert "longer than 1 s" in result.stderr
+
+
+def test_extract_same_site_gives_up_on_one_pathological_page_only(tmp_path):
+    """--same-site extracts under the same deadline: one hostile file fails, the rest are kept."""
+    from tests.fixture_generic import build_generic_site
+
+    root = tmp_path / "site"
+    files = [str(root / p.lstrip("/")) for p in build_generic_site(root)]
+    huge = tmp_path / "huge.html"
+    huge.write_text("<html><body><p>" + "<span>word</span> " * 200_000 + "</p></body></html>")
+    result = newscrawl("extract", "--same-site", "--json", "--timeout", "1", *files, str(huge),
+                       timeout=120)
+    assert result.returncode == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["target"] for r in records] == [*files, str(huge)]
+    assert all(r.get("text") for r in records[:-1])
+    assert "longer than 1 s" in records[-1]["error"]

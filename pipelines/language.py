@@ -31,9 +31,10 @@ MIN_LETTER_SHARE = 0.5
 LANGID_MARGIN_SCALE = 20.0
 MIN_LANGID_MARGIN = 0.12
 # Both detectors settle long before these lengths and their cost is linear in the text.
-# langdetect is the slow one (pure Python); py3langid's margin needs a longer sample to
-# tell close relatives apart (Zulu and Xhosa).
-LANGDETECT_SAMPLE_CHARS = 1_000
+# langdetect is the slow one (pure Python): on the 505 bodies of the three evaluation sets
+# its answer on the first 400, 500 ... 1,000 characters is the same.  py3langid's margin
+# needs a longer sample to tell close relatives apart (Zulu and Xhosa).
+LANGDETECT_SAMPLE_CHARS = 500
 SAMPLE_CHARS = 3_000
 NO_LINGUISTIC_CONTENT = "zxx"  # py3langid's verdict on garbled text
 URL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
@@ -98,7 +99,7 @@ def detect_language(text: str | None) -> Detection:
     """
     if not text:
         return NO_ANSWER
-    sample = URL.sub(" ", text)[:SAMPLE_CHARS]
+    sample = URL.sub(" ", text[:2 * SAMPLE_CHARS])[:SAMPLE_CHARS]
     letters = sum(ch.isalpha() for ch in sample)
     visible = sum(not ch.isspace() for ch in sample)
     if letters < MIN_LETTERS or letters < MIN_LETTER_SHARE * visible:

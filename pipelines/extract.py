@@ -27,7 +27,7 @@ from trafilatura.settings import Document
 from crawler.sites import Site
 from pipelines import template as templates
 from pipelines.dates import find_dates
-from pipelines.dedup import canonical_url, content_hash, simhash
+from pipelines.dedup import canonical_url, content_hash, normalize_text, simhash
 from pipelines.language import NO_ANSWER, detect_language, normalize_code
 
 EXTRACTOR_VERSION = f"newscrawl-3/trafilatura-{trafilatura.__version__}"
@@ -355,10 +355,10 @@ def _is_link_line(node: etree._Element) -> bool:
     links = node.findall(".//a")
     if not links:
         return False
-    text = " ".join("".join(node.itertext()).split())
+    text = _flat(node)
     if not any(ch.isalnum() for ch in text):
         return False
-    link_text = sum(len(" ".join("".join(a.itertext()).split())) for a in links)
+    link_text = sum(len(_flat(a)) for a in links)
     return link_text >= LINK_LINE_SHARE * len(text)
 
 
@@ -395,13 +395,13 @@ def page_titles(root: etree._Element) -> set[str]:
         for sep in TITLE_SEPARATORS:
             if sep in text:
                 found += [text.split(sep)[0], text.rsplit(sep, 1)[0]]
-    return {" ".join(t.casefold().split()) for t in found if len(t.strip()) >= 8}
+    return {normalize_text(t) for t in found if len(t.strip()) >= 8}
 
 
 def _drop_leading_title(text: str, titles: set[str]) -> str:
     """The headline is metadata, not body: drop it when the body starts with it."""
     lines = text.splitlines()
-    while lines and (not lines[0].strip() or " ".join(lines[0].casefold().split()) in titles):
+    while lines and (not lines[0].strip() or normalize_text(lines[0]) in titles):
         lines.pop(0)
     return "\n".join(lines)
 
@@ -426,7 +426,7 @@ def find_standfirst(root: etree._Element, description: str | None) -> str | None
     by its text being the page's own description (``og:description``) and by standing
     just after the headline (``h1``), which a site-wide tagline never does.
     """
-    wanted = " ".join((description or "").casefold().split())
+    wanted = normalize_text(description or "")
     if len(wanted) < STANDFIRST_MIN_CHARS:
         return None
     headlines = root.xpath("//body//h1")
@@ -436,7 +436,7 @@ def find_standfirst(root: etree._Element, description: str | None) -> str | None
         if not isinstance(node.tag, str) or node.tag in ("a", "meta", "img"):
             continue
         text = " ".join(node.text_content().split())
-        if " ".join(text.casefold().split()) == wanted:
+        if normalize_text(text) == wanted:
             return text
     return None
 
@@ -447,13 +447,13 @@ def _with_standfirst(text: str, standfirst: str | None, yardstick: str) -> str:
 
     Only then: whether a standfirst is body text is a convention that differs by reference
     set (big9's and fundus' references have it, the article-extraction-benchmark's do not:
-    always adding it costs about 0.007 precision there), and the page's description column holds
-    it in any case.
+    always adding it costs about 0.007 precision there), and the page's description
+    column holds it in any case.
     """
-    def flat(value: str) -> str:
-        return " ".join(value.casefold().split())
-
-    if not standfirst or flat(standfirst) in flat(text) or flat(standfirst) not in flat(yardstick):
+    if not standfirst:
+        return text
+    wanted = normalize_text(standfirst)
+    if wanted in normalize_text(text) or wanted not in normalize_text(yardstick):
         return text
     return f"{standfirst}\n{text}"
 
@@ -538,7 +538,7 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
     if site is not None and site.title_xpath:
         title = _text_of(tree.xpath(site.title_xpath)) or None
     if title:
-        titles.add(" ".join(title.casefold().split()))
+        titles.add(normalize_text(title))
     authors = _authors(tree, site, meta.author)
 
     captions: list[str] = []

@@ -381,7 +381,11 @@ def template(site_name: str, db: str, as_json: bool, limit: int) -> None:
 @cli.command()
 @site_options
 @db_option
-def reextract(site: str | None, site_file: str | None, start_url: str | None, db: str) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Give up re-extracting a page after this long and keep its stored body "
+                   "(default: the crawl's NEWSCRAWL_EXTRACT_TIMEOUT).")
+def reextract(site: str | None, site_file: str | None, start_url: str | None, db: str,
+              timeout: float | None) -> None:
     """Rebuild stored bodies from the stored pages, without re-crawling: after an extractor
     upgrade, a template change or a new site rule.  Reports how many bodies changed.
 
@@ -390,8 +394,10 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
         newscrawl reextract --site bjreview
     """
     from pipelines.reextract import reextract as rebuild
+    from pipelines.worker import ExtractWorkers
 
     store = open_store(db)
+    workers = ExtractWorkers(1, timeout or project_settings().getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"))
     try:
         if site or site_file:
             profiles = [resolve_site(site, site_file, start_url)]
@@ -403,10 +409,12 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
                            "(give --site-file)", err=True)
             profiles = [SITES[n] for n in names if n in SITES]
         for profile in profiles:
-            done = rebuild(store, profile, store.load_template(profile.name).rules())
+            done = rebuild(store, profile, store.load_template(profile.name).rules(),
+                           extract_page=workers.extract_or_skip)
             click.echo(f"{profile.name}: {done.checked} pages re-extracted, {done.changed} "
-                       f"bodies changed, {done.failed} kept (no body found)")
+                       f"bodies changed, {done.failed} kept (no body found or too slow)")
     finally:
+        workers.close()
         store.close()
 
 

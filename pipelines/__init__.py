@@ -248,7 +248,10 @@ class StorePipeline:
                 self.store.save_template(self.site, self.template)
                 rules = self.template.rules()
                 if rules != self.rules_at_start:
-                    done = reextract(self.store, self.crawler.spider.site, rules, self.run_id)
+                    with ExtractWorkers(1, self.crawler.settings.getfloat(
+                            "NEWSCRAWL_EXTRACT_TIMEOUT")) as workers:
+                        done = reextract(self.store, self.crawler.spider.site, rules,
+                                         self.run_id, extract_page=workers.extract_or_skip)
                     self.stats.set_value("newscrawl/template/reextracted", done.changed)
                     logger.info("Template changed: re-extracted %s pages of this run, %s "
                                 "bodies changed", done.checked, done.changed)

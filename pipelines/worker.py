@@ -80,11 +80,12 @@ class ExtractWorkers:
         return self.result(self.submit(raw, url, site, encoding, template))
 
     def extract_or_skip(self, raw: bytes, url: str | None, site: Site | None,
-                        template: Any = None) -> Article:
-        """:meth:`extract` for :func:`pipelines.extract.extract_many`: a page given up on
-        becomes :class:`NoArticle`, so the other pages of the set still go through."""
+                        encoding: str | None = None, template: Any = None) -> Article:
+        """:meth:`extract` for :func:`pipelines.extract.extract_many` and
+        :func:`pipelines.reextract.reextract`: a page given up on becomes
+        :class:`NoArticle`, so the other pages of the set still go through."""
         try:
-            return self.extract(raw, url, site, template=template)
+            return self.extract(raw, url, site, encoding, template)
         except ExtractFailed as exc:
             raise NoArticle(exc.reason, str(exc)) from None
 

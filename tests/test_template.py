@@ -122,3 +122,30 @@ def test_reextract_applies_a_new_rule_without_recrawling(site_url, tmp_path):
     assert conn.execute("select count(*) from articles where text like '%Xinhua%'").fetchone() == (0,)
     assert conn.execute("select count(*) from articles").fetchone() == (10,)
     conn.close()
+
+
+def test_reextract_gives_up_on_a_slow_page_and_keeps_its_body(crawled_db, tmp_path):
+    """Re-extraction runs under the extraction deadline too: a stored page that has become
+    slow to extract keeps its stored body, and the other pages are rebuilt."""
+    import gzip
+    import shutil
+
+    db = tmp_path / "a.db"
+    shutil.copy(crawled_db[0], db)
+    conn = sqlite3.connect(db)
+    (article_id, body), = conn.execute(
+        "select a.id, a.text from articles a join pages p on p.article_id = a.id "
+        "order by a.id limit 1").fetchall()
+    huge = "<html><body><p>" + "<span>word</span> " * 200_000 + "</p></body></html>"
+    conn.execute("update pages set html_gzip = ? where article_id = ?",
+                 (gzip.compress(huge.encode()), article_id))
+    conn.commit()
+    conn.close()
+    result = newscrawl("reextract", "--site", "bjreview", "--db", str(db), "--timeout", "1",
+                       timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "10 pages re-extracted, 0 bodies changed, 1 kept" in result.stdout
+    assert "longer than 1 s" in result.stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("select text from articles where id = ?", (article_id,)).fetchone() == (body,)
+    conn.close()

@@ -66,7 +66,8 @@ TRAILER = re.compile("|".join(f"(?:{p})" for p in (
     # the author's or the newsroom's contact and social-media lines, an author's bio
     r"(?:follow|twitter|email|e-mail|contact|reach)\b.{0,60}@\w+.{0,30}$",
     r"follow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram)\b",
-    r".{0,300}\bfollow (?:me|her|him|us) on (?:twitter|facebook|instagram)\b.{0,80}$",
+    r".{0,300}\bfollow (?:me|her|him|us) on (?:[\w-]+ ){0,4}(?:twitter|facebook|instagram|tumblr)"
+    r"\b.{0,80}$",
     r"got a (?:news )?tip\b.{0,300}$",
     r".{0,200}\b(?:share with us|contact us|get in touch)\b.{0,200}(?:@\w.{0,80}|:)$",
     r"(?:whatsapp|tweet|text|sms|send|email|e-mail|call|phone|signal)\b.{0,80}"
@@ -74,6 +75,12 @@ TRAILER = re.compile("|".join(f"(?:{p})" for p in (
 )), re.IGNORECASE)
 # How many lines from the end a trailer can reach (a newsroom's contact box is 7).
 TRAILER_LINES = 8
+# Lines that open a body without being part of it: a byline (the authors are their own
+# column) or a comment counter whose number was a script's.  Only the first few lines.
+LEADER = re.compile(r"By [A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|and|de|da|van|von|der|la|le)){0,5}"
+                    r"(?:,? (?:[A-Z][\w.'’-]*|and)(?: [A-Z][\w.'’-]*){0,4})?"
+                    r"|(?i:\d*\s*comments?)")
+LEADER_LINES = 3
 # Guards against hostile pages (README, "Faults").  A decode or a body with more U+FFFD
 # replacement characters than this share of its letters is mojibake, not text.
 MAX_REPLACEMENT_SHARE = 0.005
@@ -418,6 +425,17 @@ def drop_trailers(text: str) -> str:
     return "\n".join(lines[:cut])
 
 
+def drop_leaders(text: str) -> str:
+    """Drop a byline or a comment counter among the first lines of a body."""
+    lines = text.splitlines()
+    start = 0
+    while start < min(len(lines), LEADER_LINES) and (
+            not lines[start].strip()
+            or LEADER.fullmatch(lines[start].strip().lstrip("-–—•* ").rstrip("."))):
+        start += 1
+    return "\n".join(lines[start:])
+
+
 def find_standfirst(root: etree._Element, description: str | None) -> str | None:
     """The standfirst (dek): the summary line printed under the headline.
 
@@ -571,7 +589,7 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
     learned = template is not None and bool(getattr(template, "blocks", None) or
                                             getattr(template, "n_pages", 0))
     text, yardstick = _body_text(target, url, precise_first=not learned)
-    text = _drop_leading_title(text, titles)
+    text = drop_leaders(_drop_leading_title(text, titles))
     text = _with_standfirst(text, standfirst, yardstick)
     text = _apply_line_rules(text, site, captions, extras)
     text = drop_trailers(text)

@@ -103,6 +103,7 @@ def test_mislabelled_charset_is_decoded_from_the_bytes():
     "Times staff writer Jane Roe contributed to this report.\nTwitter: , @noamlevey\nALSO:",
     "Follow @JimPuzzanghera on Twitter",
     "Helen Wang is an award-winning author. Follow her on Twitter @TheHelenWang.",
+    "See more news-related photo galleries and follow us on Yahoo News Photo Twitter and Tumblr.",
     "Got a tip? Email at tips@example.com or get me on Signal on +447837496820.",
     "Are you in the area? Have you been affected by this? Share with us by emailing "
     "yoursay@example.com.\nPlease include a contact number. You can also contact us in the "
@@ -116,6 +117,19 @@ def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
     assert drop_trailers(f"{body}\n{trailer}") == body
     # The same words inside the story, followed by story text, stay.
     assert trailer in drop_trailers(f"{trailer}\n{body}")
+
+
+@pytest.mark.parametrize("leader", ["By Zachary Fagenson", "By JOHN SMITH, Associated Press",
+                                    "- comments", "12 Comments"])
+def test_a_byline_or_comment_counter_opening_a_body_is_dropped(leader):
+    from pipelines.extract import drop_leaders
+
+    body = "GAINESVILLE, Fla. (Reuters) - Protesters shouted at the speaker.\nSecond paragraph."
+    assert drop_leaders(f"{leader}\n{body}") == body
+    # The same line further down, and a sentence that starts with "By", stay.
+    assert drop_leaders(f"{body}\n{leader}") == f"{body}\n{leader}"
+    sentence = "By Sunday, the storm had passed over the coast."
+    assert drop_leaders(f"{sentence}\n{body}") == f"{sentence}\n{body}"
 
 
 @pytest.mark.parametrize("ending", [

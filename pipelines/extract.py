@@ -47,6 +47,9 @@ LINK_LINE_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "strong", "b")
 INLINE_LINK_LINE_TAGS = ("strong", "b")
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
+# Class names of the containers an article body is split across (see join_split_bodies).
+SPLIT_BODY_CLASS = re.compile(r"body|content|text", re.I)
+TEXT_BLOCKS = "self::p or self::h1 or self::h2 or self::h3 or self::h4"
 # A standfirst is a sentence, not a tagline, and sits within a few elements of the headline.
 STANDFIRST_MIN_CHARS = 40
 STANDFIRST_REACH = 25
@@ -436,6 +439,36 @@ def drop_leaders(text: str) -> str:
     return "\n".join(lines[start:])
 
 
+def join_split_bodies(root: etree._Element) -> None:
+    """Join an article body that the template splits across same-class containers.
+
+    Some sites cut the body into blocks between ads, each in its own wrapper
+    (``div.article__body`` twice); trafilatura takes the first container it recognizes and
+    loses the rest.  Blocks that share tag and class and hold paragraphs are moved into the
+    first one, in order, when nothing but ads and wrappers lies between them: not siblings
+    (trafilatura takes their parent anyway), in the same ``<article>``, and no headline or
+    paragraph in between (entries of a live blog, a second story).
+    """
+    groups: dict[tuple[str, str], list[etree._Element]] = {}
+    for node in root.iter("div", "section"):
+        classes = node.get("class") or ""
+        if SPLIT_BODY_CLASS.search(classes) and "comment" not in classes.lower() \
+                and len(node.findall("p")) >= 2:
+            groups.setdefault((node.tag, classes), []).append(node)
+    for nodes in groups.values():
+        first = nodes[0]
+        story = first.xpath("ancestor::article[1]")
+        for previous, node in zip(nodes, nodes[1:]):
+            between = (previous.xpath(f"count(following::*[{TEXT_BLOCKS}])")
+                       - node.xpath(f"count(descendant::*[{TEXT_BLOCKS}])")
+                       - node.xpath(f"count(following::*[{TEXT_BLOCKS}])"))
+            if between or node.getparent() is previous.getparent() \
+                    or node.xpath("ancestor::article[1]") != story:
+                break
+            first.extend(list(node))
+            _remove(node)
+
+
 def find_standfirst(root: etree._Element, description: str | None) -> str | None:
     """The standfirst (dek): the summary line printed under the headline.
 
@@ -583,6 +616,7 @@ def extract(raw: bytes | str, url: str | None = None, site: Site | None = None, 
             target = lxml.html.document_fromstring("<html><body></body></html>")
             target.body.extend(copy.deepcopy(b) for b in bodies)
     standfirst = find_standfirst(tree, meta.description)
+    join_split_bodies(target)
     drop_link_lines(target)
     # A learned template already took the site's boilerplate out; favor_precision would
     # then mostly cut article text (big9: recall 0.954 -> 0.960 without it).

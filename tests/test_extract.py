@@ -210,3 +210,43 @@ def test_a_linked_lead_in_keeps_its_paragraph_whole():
     for i in range(4):
         assert f"Headline number {i} of the briefing. The story behind headline {i}" in text
     assert "Read all our briefings" not in text
+
+
+SECOND_HALF = [
+    "After midnight the delegations returned with a draft that split the difference on steel "
+    "and left the question of cars to a review panel that will report in the autumn.",
+    "Diplomats from the smaller members said the compromise was the best they could hope for, "
+    "given how far apart the largest economies had been when the meeting opened.",
+    "The statement will be published in every official language on Friday, officials said, "
+    "and national parliaments will then have six weeks to raise objections to the text.",
+]
+
+
+def _split_page(between: str) -> bytes:
+    def half(paragraphs: list[str]) -> str:
+        return ("<div class='grid'><div class='grid--item body body__container article__body'>"
+                + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></div>")
+
+    return (f"<html><head><title>Ministers agree tariff line</title></head><body>"
+            f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+            f"<article><h1>Ministers agree tariff line</h1>{half(PARAGRAPHS)}{between}"
+            f"{half(SECOND_HALF)}</article><footer>Copyright 2026 Example News</footer>"
+            f"</body></html>").encode()
+
+
+def test_a_body_split_between_ads_is_extracted_whole():
+    text = extract(_split_page("<div class='ad-slot'><div>Advertisement</div></div>"), None).text
+    for paragraph in PARAGRAPHS + SECOND_HALF:
+        assert paragraph[:60] in text
+    assert text.index(PARAGRAPHS[-1][:60]) < text.index(SECOND_HALF[0][:60])
+
+
+def test_blocks_with_a_headline_between_them_are_not_joined():
+    from pipelines.extract import join_split_bodies, page_tree
+
+    tree = page_tree(_split_page("<h2>Live: the reaction in the capitals</h2>"))
+    join_split_bodies(tree)
+    assert len(tree.xpath("//div[contains(@class, 'article__body')]")) == 2
+    tree = page_tree(_split_page("<div class='ad-slot'>Advertisement</div>"))
+    join_split_bodies(tree)
+    assert len(tree.xpath("//div[contains(@class, 'article__body')]")) == 1

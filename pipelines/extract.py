@@ -455,16 +455,21 @@ def join_split_bodies(root: etree._Element) -> None:
         if SPLIT_BODY_CLASS.search(classes) and "comment" not in classes.lower() \
                 and len(node.findall("p")) >= 2:
             groups.setdefault((node.tag, classes), []).append(node)
+    def text_blocks_after(node: etree._Element) -> float:
+        return node.xpath(f"count(following::*[{TEXT_BLOCKS}])")
+
     for nodes in groups.values():
         first = nodes[0]
         story = first.xpath("ancestor::article[1]")
+        joined = []  # decided on the untouched tree, then moved
         for previous, node in zip(nodes, nodes[1:]):
-            between = (previous.xpath(f"count(following::*[{TEXT_BLOCKS}])")
-                       - node.xpath(f"count(descendant::*[{TEXT_BLOCKS}])")
-                       - node.xpath(f"count(following::*[{TEXT_BLOCKS}])"))
+            between = (text_blocks_after(previous) - text_blocks_after(node)
+                       - node.xpath(f"count(descendant::*[{TEXT_BLOCKS}])"))
             if between or node.getparent() is previous.getparent() \
                     or node.xpath("ancestor::article[1]") != story:
                 break
+            joined.append(node)
+        for node in joined:
             first.extend(list(node))
             _remove(node)
 

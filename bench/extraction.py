@@ -39,6 +39,7 @@ SHARED = ROOT.parent / "shared"
 
 import logging  # noqa: E402
 
+import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
 
 from pipelines.extract import Article, extract, extract_many  # noqa: E402
@@ -64,8 +65,6 @@ def reference_coverage(scorer, doc) -> float:
 
     Near 1 for a correct reference (boilerplate aside); near 0 when the reference is the
     text of another article, which no extractor can reach (big9's latimes-trump-4)."""
-    import lxml.html
-
     page = scorer.shingles(" ".join(lxml.html.fromstring(doc.html).itertext()))
     reference = scorer.shingles("\n\n".join(doc.reference))
     return sum((reference & page).values()) / max(1, sum(reference.values()))

@@ -278,8 +278,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
     def deadline() -> ExtractWorkers:
         nonlocal workers
         if workers is None:
-            workers = ExtractWorkers(1, timeout or project_settings().getfloat(
-                "NEWSCRAWL_EXTRACT_TIMEOUT"))
+            workers = extract_workers(timeout)
         return workers
 
     try:
@@ -332,6 +331,13 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
             workers.close()
     if failures:
         sys.exit(1)
+
+
+def extract_workers(timeout: float | None) -> Any:
+    """One killable extraction worker, under ``timeout`` or the crawl's deadline setting."""
+    from pipelines.worker import ExtractWorkers
+
+    return ExtractWorkers(1, timeout or project_settings().getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"))
 
 
 def open_store(db: str) -> Any:
@@ -394,11 +400,11 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
         newscrawl reextract --site bjreview
     """
     from pipelines.reextract import reextract as rebuild
-    from pipelines.worker import ExtractWorkers
 
     store = open_store(db)
-    workers = ExtractWorkers(1, timeout or project_settings().getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"))
+    workers = None
     try:
+        workers = extract_workers(timeout)
         if site or site_file:
             profiles = [resolve_site(site, site_file, start_url)]
         else:
@@ -414,7 +420,8 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
             click.echo(f"{profile.name}: {done.checked} pages re-extracted, {done.changed} "
                        f"bodies changed, {done.failed} kept (no body found or too slow)")
     finally:
-        workers.close()
+        if workers is not None:
+            workers.close()
         store.close()
 
 

@@ -76,6 +76,8 @@ TRAILER = re.compile("|".join(f"(?:{p})" for p in (
     r"(?:whatsapp|tweet|text|sms|send|email|e-mail|call|phone|signal)\b.{0,80}"
     r"(?:@\w|\+?\d[\d ]{7,})",
 )), re.IGNORECASE)
+# List markers in front of a trailer or leader line.
+BULLETS = "-–—•* "
 # How many lines from the end a trailer can reach (a newsroom's contact box is 7).
 TRAILER_LINES = 8
 # Lines that open a body without being part of it: a byline (the authors are their own
@@ -378,14 +380,17 @@ def drop_link_lines(root: etree._Element) -> None:
     A list whose items are mostly such teasers is a "related" list as a whole: its few
     plain items (a story not yet linked) go with it rather than stand alone in the body.
     """
+    teaser: dict[etree._Element, bool] = {}  # list items are judged once, in the first pass
     for listing in list(root.iter("ul", "ol")):
         items = [li for li in listing if li.tag == "li"]
-        teasers = sum(_is_link_line(li) for li in items)
+        for li in items:
+            teaser[li] = _is_link_line(li)
+        teasers = sum(teaser[li] for li in items)
         if teasers >= 2 and teasers > len(items) / 2 and listing.getparent() is not None:
             _remove(listing)
     for node in list(root.iter(*LINK_LINE_TAGS)):
         parent = node.getparent()
-        if parent is None or not _is_link_line(node):
+        if parent is None or not (teaser[node] if node in teaser else _is_link_line(node)):
             continue
         if node.tag in INLINE_LINK_LINE_TAGS and parent.tag in ("p", "li") \
                 and _flat(parent) != _flat(node):
@@ -421,7 +426,7 @@ def drop_trailers(text: str) -> str:
     lines = text.splitlines()
     cut = len(lines)
     for i in range(len(lines) - 1, max(-1, len(lines) - 1 - TRAILER_LINES), -1):
-        if not lines[i].strip() or TRAILER.match(lines[i].strip().lstrip("-–—•* ")):
+        if not lines[i].strip() or TRAILER.match(lines[i].strip().lstrip(BULLETS)):
             cut = i
         else:
             break
@@ -434,7 +439,7 @@ def drop_leaders(text: str) -> str:
     start = 0
     while start < min(len(lines), LEADER_LINES) and (
             not lines[start].strip()
-            or LEADER.fullmatch(lines[start].strip().lstrip("-–—•* ").rstrip("."))):
+            or LEADER.fullmatch(lines[start].strip().lstrip(BULLETS).rstrip("."))):
         start += 1
     return "\n".join(lines[start:])
 
@@ -491,7 +496,7 @@ def find_standfirst(root: etree._Element, description: str | None) -> str | None
     for node in headlines[0].xpath(f"following::*[position() <= {STANDFIRST_REACH}]"):
         if not isinstance(node.tag, str) or node.tag in ("a", "meta", "img"):
             continue
-        text = " ".join(node.text_content().split())
+        text = _flat(node)
         if normalize_text(text) == wanted:
             return text
     return None

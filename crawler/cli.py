@@ -242,9 +242,9 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         newscrawl extract --same-site --json site-pages/*.html
     """
     from crawler.fetch import FetchError, fetch
-    from pipelines.extract import Article, NoArticle, extract_many
-    from pipelines.worker import ExtractFailed, ExtractWorkers
-    from pipelines.store import Store, StoreError
+    from pipelines.article import Article, NoArticle
+    from pipelines.store import Store, StoreError, read_template
+    from pipelines.worker import ExtractFailed
 
     def read(target: str) -> tuple[bytes, str | None, str | None]:
         scheme = urlsplit(target).scheme.lower()
@@ -259,55 +259,90 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         return path.read_bytes(), base_url, None
 
     explicit = resolve_site(site, site_file, start_url) if (site or site_file) else None
-    store = None
-    if db:
-        try:
-            store = Store(db)
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
+    deadline = timeout or project_settings().getfloat("NEWSCRAWL_EXTRACT_TIMEOUT")
+    # The site's learned template comes from the database a crawl writes (--db, else the
+    # default one when it exists), so a one-off gives the body the crawl gives.
+    template_db = db or (DEFAULT_DB if Path(DEFAULT_DB).is_file() else None)
     inputs: dict[str, tuple[bytes, str | None, str | None] | Exception] = {}
     for target in targets:
         try:
             inputs[target] = read(target)
         except (FetchError, OSError) as exc:
             inputs[target] = exc
-    learned: dict[str, Article | NoArticle] = {}
+    readable = [(t, v) for t, v in inputs.items() if not isinstance(v, Exception)]
+
+    def site_key(profile: Site | None, url: str | None) -> str:
+        return profile.name if profile else (urlsplit(url or "").netloc or "unknown")
+
+    profiles = {t: _pick_site(url, raw, explicit) for t, (raw, url, _e) in readable}
+    stored: dict[str, Any] = {}
+
+    def template_of(target: str) -> Any:
+        key = site_key(profiles[target], inputs[target][1])
+        if key not in stored:
+            stored[key] = read_template(template_db, key) if template_db else None
+        return stored[key]
+
+    results: dict[str, Article | Exception] = {}
+    if same_site and readable:
+        from pipelines.extract import extract_many
+
+        first = readable[0][0]
+        with extract_workers(deadline, len(readable)) as workers:
+            found, _template = extract_many(
+                [(raw, url) for _t, (raw, url, _e) in readable], profiles[first],
+                template=template_of(first), extract_page=workers.extract_or_skip,
+                learn_pages=workers.learn_pages)
+        results = dict(zip((t for t, _v in readable), found))
+    elif len(readable) == 1:
+        # One page: a child forked from this still single-threaded process, killed at the
+        # deadline; no pool, no forkserver to start.
+        from pipelines.worker import extract_once
+
+        target, (raw, url, encoding) = readable[0]
+        try:
+            results[target] = extract_once(deadline, raw, url, profiles[target], encoding,
+                                           template_of(target))
+        except (NoArticle, ExtractFailed) as exc:
+            results[target] = exc
+    elif readable:
+        with extract_workers(deadline, len(readable)) as workers:
+            futures = {t: workers.submit_extract(raw, url, profiles[t], encoding, template_of(t))
+                       for t, (raw, url, encoding) in readable}
+            for target, future in futures.items():
+                try:
+                    results[target] = workers.result(future)
+                except (NoArticle, ExtractFailed) as exc:
+                    results[target] = exc
+
+    writer = None
+    if db:
+        from pipelines.writer import Writer
+
+        try:
+            writer = Writer(lambda: Store(db, batch_size=0))
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
     failures = 0
-    workers = None  # the extraction deadline's worker, started on first use
-
-    def deadline() -> ExtractWorkers:
-        nonlocal workers
-        if workers is None:
-            workers = extract_workers(timeout)
-        return workers
-
     try:
-        if same_site:
-            readable = [(t, v) for t, v in inputs.items() if not isinstance(v, Exception)]
-            first = readable[0][1] if readable else None
-            profile = _pick_site(first[1], first[0], explicit) if first else explicit
-            results, _template = extract_many([(raw, url) for _t, (raw, url, _e) in readable],
-                                              profile, extract_page=deadline().extract_or_skip)
-            learned = {t: r for (t, _v), r in zip(readable, results)}
         for target in targets:
             try:
                 found = inputs[target]
                 if isinstance(found, Exception):
                     raise found
-                raw, url, encoding = found
-                profile = _pick_site(url, raw, explicit)
-                if same_site:
-                    if isinstance(learned[target], NoArticle):
-                        raise learned[target]
-                    article = learned[target]
-                else:
-                    article = deadline().extract(raw, url, profile, encoding)
-                if store is not None:
+                raw, url, _encoding = found
+                article = results[target]
+                if isinstance(article, Exception):
+                    raise article
+                if writer is not None:
                     if not article.url:
                         raise FetchError("the page has no canonical link: give --url to store it")
-                    store.save(article, profile.name if profile else urlsplit(article.url).netloc,
-                               fetched_url=url, raw=raw)
-            except (FetchError, NoArticle, ExtractFailed, OSError) as exc:
+                    key = site_key(profiles[target], article.url)
+                    version = getattr(template_of(target), "version", None)
+                    writer.submit(lambda store, a=article, k=key, u=url, r=raw, v=version:
+                                  store.save(a, k, fetched_url=u, raw=r,
+                                             template_version=v)).result()
+            except (FetchError, NoArticle, ExtractFailed, OSError, StoreError) as exc:
                 failures += 1
                 click.echo(f"error: {target}: {exc}", err=True)
                 if as_json:
@@ -325,19 +360,21 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
                     click.echo(f"==> {target} <==")
                 click.echo(article.text)
     finally:
-        if store is not None:
-            store.close()
-        if workers is not None:
-            workers.close()
+        if writer is not None:
+            writer.close()
     if failures:
         sys.exit(1)
 
 
-def extract_workers(timeout: float | None) -> Any:
-    """One killable extraction worker, under ``timeout`` or the crawl's deadline setting."""
+def extract_workers(timeout: float | None, pages: int = 2) -> Any:
+    """Extraction workers (at most NEWSCRAWL_EXTRACT_WORKERS, no more than there are pages),
+    under ``timeout`` or the crawl's deadline setting."""
     from pipelines.worker import ExtractWorkers
 
-    return ExtractWorkers(1, timeout or project_settings().getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"))
+    settings = project_settings()
+    return ExtractWorkers(max(1, min(pages, settings.getint("NEWSCRAWL_EXTRACT_WORKERS"))),
+                          timeout or settings.getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"),
+                          settings.getint("NEWSCRAWL_WORKER_MEMORY_MB"))
 
 
 def open_store(db: str) -> Any:
@@ -402,9 +439,8 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
     from pipelines.reextract import reextract as rebuild
 
     store = open_store(db)
-    workers = None
+    store.batch_size = 0  # re-extraction commits one short transaction per chunk
     try:
-        workers = extract_workers(timeout)
         if site or site_file:
             profiles = [resolve_site(site, site_file, start_url)]
         else:
@@ -414,14 +450,13 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
                 click.echo(f"Skipping sites without a built-in profile: {', '.join(unknown)} "
                            "(give --site-file)", err=True)
             profiles = [SITES[n] for n in names if n in SITES]
-        for profile in profiles:
-            done = rebuild(store, profile, store.load_template(profile.name).rules(),
-                           extract_page=workers.extract_or_skip)
-            click.echo(f"{profile.name}: {done.checked} pages re-extracted, {done.changed} "
-                       f"bodies changed, {done.failed} kept (no body found or too slow)")
+        with extract_workers(timeout, 1 << 30) as workers:
+            for profile in profiles:
+                done = rebuild(store, profile, store.load_template(profile.name).rules(),
+                               workers=workers)
+                click.echo(f"{profile.name}: {done.checked} pages re-extracted, {done.changed} "
+                           f"bodies changed, {done.failed} kept (no body found or too slow)")
     finally:
-        if workers is not None:
-            workers.close()
         store.close()
 
 

@@ -11,8 +11,9 @@ class PageItem:
     """One fetched article page.
 
     ``url`` is the canonical URL that was requested; ``final_url`` is where the server's
-    redirects ended.  The pipelines fill ``article`` (the extraction) on the way, or
-    ``skipped`` (why the page has no article).  A revisit answered 304, 404 or 410 comes
+    redirects ended.  The pipelines fill ``article`` (the extraction) and ``result`` (the
+    rest of the worker's answer) on the way, or ``skipped`` (why the page has no article);
+    ``body`` is emptied once a worker has it.  A revisit answered 304, 404 or 410 comes
     with that ``status`` and an empty body.
     """
 
@@ -24,5 +25,8 @@ class PageItem:
     status: int
     fetched_at: str
     headers: dict[str, str] = field(default_factory=dict)
+    depth: int = 0
     article: Any = None
     skipped: str | None = None
+    # The worker's PageResult (compressed page, template fingerprints) until it is stored.
+    result: Any = field(default=None, repr=False)

@@ -40,25 +40,33 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # No control surfaces on an unattended crawler, and no credentials in its logs.
-EXTENSIONS = {"crawler.redact.RedactSecrets": 0}
+EXTENSIONS = {"crawler.redact.RedactSecrets": 0, "crawler.monitor.ReactorLag": 0}
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
-    "pipelines.ExtractPipeline": 300,
-    "pipelines.StorePipeline": 800,
+    "pipelines.item_pipelines.ExtractPipeline": 300,
+    "pipelines.item_pipelines.StorePipeline": 800,
 }
 
 # newscrawl's own settings (prefix NEWSCRAWL_).
 NEWSCRAWL_SITE = "bjreview"
 NEWSCRAWL_DB = "output/articles.db"
-NEWSCRAWL_BATCH_SIZE = 20
+# The one writer commits a batch when this many rows wait or the oldest waited this long:
+# the write lock is held for milliseconds per batch, and a SIGKILL loses at most that time.
+NEWSCRAWL_FLUSH_ROWS = 200
+NEWSCRAWL_FLUSH_SECONDS = 1.0
+# Items waiting for the writer at most (back-pressure on the crawl beyond that).
+NEWSCRAWL_WRITER_QUEUE = 500
 # Cap the database file (bytes, 0 = no cap): past it writes fail as on a full disk.
 NEWSCRAWL_DB_MAX_BYTES = 0
 NEWSCRAWL_EXTRACT_ENABLED = True
 # Extraction runs in worker processes; a page that takes longer is skipped (worker killed).
 NEWSCRAWL_EXTRACT_WORKERS = 2
 NEWSCRAWL_EXTRACT_TIMEOUT = 60.0
+# Each worker's address space (MiB, 0 = unbounded): a page needing more is skipped
+# (newscrawl/skipped/extract_memory), so one page cannot take the machine.
+NEWSCRAWL_WORKER_MEMORY_MB = 3072
 NEWSCRAWL_STORE_ENABLED = True
 # Learn each site's template (recurring blocks and lines) from the stories it stores.
 NEWSCRAWL_TEMPLATE_ENABLED = True

@@ -7,9 +7,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from trafilatura.deduplication import Simhash
-
-from crawler.sites import Site
+from pipelines.profile import SiteProfile
 
 # Parameters that say where a click came from, never which page it is.
 TRACKING_PARAM = re.compile(
@@ -27,7 +25,7 @@ SIMHASH_MIN_SIMILARITY = 0.90
 SHINGLE_MIN_JACCARD = 0.80
 
 
-def canonical_url(url: str, site: Site | None = None) -> str:
+def canonical_url(url: str, site: SiteProfile | None = None) -> str:
     """The one spelling of ``url`` used for requests, keys and aliases.
 
     Lower-cases scheme and host, drops default ports, fragments and tracking parameters,
@@ -64,6 +62,8 @@ def content_hash(text: str) -> str:
 
 def simhash(text: str) -> int:
     """A 64-bit locality-sensitive fingerprint, stored as a signed SQLite integer."""
+    from trafilatura.deduplication import Simhash  # trafilatura is slow to import: on use
+
     value = Simhash(normalize_text(text)).hash
     return value - (1 << 64) if value >= (1 << 63) else value
 

@@ -1,18 +1,30 @@
 """The SQLite database: schema migrations, one row per story, aliases, the run ledger.
 
-One writer per database.  Writes are grouped in ``BEGIN IMMEDIATE`` transactions of
-``batch_size`` articles, so a crash loses at most the open batch and never half of one;
-WAL lets Datasette and other readers browse while a crawl writes.
+:class:`Store` holds the SQL of every write and lookup.  In a crawl it is driven by the one
+writer thread (:mod:`pipelines.writer`), which runs each batch in one short ``BEGIN
+IMMEDIATE ... COMMIT`` (:meth:`Store.transaction`), so the write lock is held for
+milliseconds and never across a network wait.  Used directly (tests, small scripts) it
+groups writes in transactions of ``batch_size`` articles.  Either way a crash loses at most
+the open batch and never half of one; WAL lets Datasette and other readers browse meanwhile.
+
+No lookup grows with the database: near-duplicate candidates come from banded simhash
+columns (an index), known URLs are read into a compact sorted array of 64-bit hashes, and
+due revisits are chosen in SQL.
 """
 
 from __future__ import annotations
 
 import fcntl
 import gzip
+import hashlib
 import json
 import logging
 import os
 import sqlite3
+import time
+from array import array
+from bisect import bisect_left
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,9 +33,10 @@ from typing import Any, Iterator
 import sqlite_utils
 from sqlite_migrate import Migrations
 
+from pipelines.article import EXTRACTOR_VERSION, Article
 from pipelines.dedup import near_duplicate, simhash_similarity, SIMHASH_MIN_SIMILARITY
-from pipelines.extract import EXTRACTOR_VERSION, Article
 from pipelines.template import Template
+
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +109,48 @@ def m002_issue4_incremental(db: sqlite_utils.Database) -> None:
                          ("articles_fetched", int), ("not_modified", int), ("withdrawn", int),
                          ("duplicates_by_kind", str), ("errors_by_kind", str)):
         db["runs"].add_column(column, kind)
+
+
+# Simhash bands: two fingerprints within SIMHASH_MAX_DISTANCE bits agree exactly on at least
+# one of SIMHASH_MAX_DISTANCE + 1 disjoint bands (pigeonhole), so an index lookup of the
+# page's bands finds every near-duplicate candidate without scanning the site's rows.
+SIMHASH_MAX_DISTANCE = int(64 * (1 - SIMHASH_MIN_SIMILARITY))
+SIMHASH_BANDS = SIMHASH_MAX_DISTANCE + 1
+_BAND_BITS = [64 // SIMHASH_BANDS + (1 if i < 64 % SIMHASH_BANDS else 0)
+              for i in range(SIMHASH_BANDS)]
+
+
+def simhash_bands(value: int) -> list[int]:
+    """The band keys of a (signed) simhash: band number in the high bits, band value low."""
+    unsigned = value & ((1 << 64) - 1)
+    keys, shift = [], 0
+    for band, bits in enumerate(_BAND_BITS):
+        keys.append((band << 16) | ((unsigned >> shift) & ((1 << bits) - 1)))
+        shift += bits
+    return keys
+
+
+@migrations()
+def m003_issue10_indexes(db: sqlite_utils.Database) -> None:
+    """Indexed near-duplicate lookups, FTS re-indexed only when title or text change, and
+    the template version that shaped each body."""
+    db.execute("create table simhash_bands (key integer not null, article_id integer not null "
+               "references articles(id), primary key (key, article_id)) without rowid")
+    rows = db.execute("select id, simhash from articles where simhash is not null").fetchall()
+    db.conn.executemany("insert or ignore into simhash_bands (key, article_id) values (?, ?)",
+                        [(key, article_id) for article_id, value in rows
+                         for key in simhash_bands(value)])
+    db["articles"].add_column("template_version", str)
+    db["pages"].add_column("template_version", str)
+    db["articles"].create_index(["site", "withdrawn_at"], if_not_exists=True)
+    # sqlite-utils' trigger re-indexes a row on every update, last_seen touches included.
+    db.execute("drop trigger if exists articles_au")
+    db.execute("""create trigger articles_au after update of title, text on articles
+        when old.title is not new.title or old.text is not new.text begin
+          insert into articles_fts (articles_fts, rowid, title, text)
+            values ('delete', old.rowid, old.title, old.text);
+          insert into articles_fts (rowid, title, text) values (new.rowid, new.title, new.text);
+        end""")
 
 
 def utcnow() -> str:
@@ -176,44 +231,100 @@ class RunLock:
             self._fd = None
 
 
+def read_template(path: str | Path, site: str) -> Template:
+    """The stored template of ``site``, read-only (no migration, no lock): what a one-off
+    extraction applies, so it gives the same body a crawl of the same database gives."""
+    path = Path(path)
+    if not path.is_file():
+        return Template()
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("select template from templates where site = ?",
+                               [site]).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return Template()  # not a newscrawl database (yet): nothing learned
+    return Template.from_dict(json.loads(row[0])) if row else Template()
+
+
+class KnownUrls:
+    """A compact, read-only set of URLs: a sorted array of their 64-bit hashes.
+
+    8 bytes per URL (a Python set of the strings takes about 150), so the known-URL check of
+    an incremental run stays small whatever the database's size; a lookup is a binary
+    search.  Two URLs sharing a hash (odds about n^2 / 2^65) would make one look known."""
+
+    def __init__(self, urls: Iterator[str] | list[str] = ()) -> None:
+        values = array("q", sorted({self._hash(u) for u in urls}))
+        self._values = values
+
+    @staticmethod
+    def _hash(url: str) -> int:
+        return int.from_bytes(hashlib.blake2b(url.encode("utf-8", "surrogatepass"),
+                                              digest_size=8).digest(), "big", signed=True)
+
+    def __contains__(self, url: object) -> bool:
+        if not isinstance(url, str):
+            return False
+        value = self._hash(url)
+        i = bisect_left(self._values, value)
+        return i < len(self._values) and self._values[i] == value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __bool__(self) -> bool:
+        return len(self._values) > 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._values.itemsize * len(self._values)
+
+
 @dataclass(frozen=True)
 class CrawlState:
     """What the spider needs from the database to plan an incremental run."""
 
-    known: frozenset[str]
+    known: KnownUrls
     due: tuple[dict[str, Any], ...]
     last_run_complete: bool
+
+
+def due_revisits_sql(revisit_days: tuple[float, ...]) -> str:
+    """The ``where`` clause of articles due for a revisit: one of its revisit points
+    (``first_seen`` + days) has passed since it was last seen."""
+    points = " or ".join(
+        f"(julianday(first_seen) + :d{i} > julianday(last_seen) and "
+        f"julianday(first_seen) + :d{i} <= julianday(:now))" for i in range(len(revisit_days)))
+    return f"site = :site and withdrawn_at is null and ({points or '0'})"
 
 
 def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
                 now: datetime | None = None) -> CrawlState:
     """Known URLs, articles due for a revisit, and whether the previous run finished.
 
-    Read-only: the spider calls this while the store pipeline holds the writer connection.
-    An article is due when one of its revisit points (``first_seen`` + days) has passed
-    since it was last seen; withdrawn articles are not revisited.
+    Read-only: the spider calls this while the writer owns the database.  Withdrawn
+    articles are not revisited.
     """
     path = Path(path)
     if not path.exists():
-        return CrawlState(frozenset(), (), False)
+        return CrawlState(KnownUrls(), (), False)
     now = now or datetime.now(timezone.utc)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     conn.row_factory = sqlite3.Row
     try:
-        known = {r[0] for r in conn.execute(
+        known = KnownUrls(r[0] for r in conn.execute(
             "select url from articles where site = :s union all "
             "select l.url from aliases l join articles a on a.id = l.article_id "
             "where a.site = :s union all select url from skipped_pages where site = :s",
-            {"s": site})}
-        due = []
-        for row in conn.execute(
-                "select id, url, first_seen, last_seen, etag, last_modified from articles "
-                "where site = ? and withdrawn_at is null", [site]):
-            first = datetime.fromisoformat(row["first_seen"])
-            last = datetime.fromisoformat(row["last_seen"])
-            points = [first + timedelta(days=d) for d in revisit_days]
-            if any(last < p <= now for p in points):
-                due.append(dict(row))
+            {"s": site}))
+        params: dict[str, Any] = {"site": site, "now": now.isoformat()}
+        params.update({f"d{i}": float(d) for i, d in enumerate(revisit_days)})
+        due = tuple(dict(r) for r in conn.execute(
+            "select id, url, first_seen, last_seen, etag, last_modified from articles where "
+            + due_revisits_sql(tuple(revisit_days)), params))
         last = conn.execute(
             "select finish_reason from runs where site = ? and finish_reason is not null "
             "order by id desc limit 1", [site]).fetchone()
@@ -221,8 +332,7 @@ def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
         raise StoreError(f"cannot read database {path}: {exc}") from exc
     finally:
         conn.close()
-    return CrawlState(frozenset(known), tuple(due),
-                      last is not None and last[0] == "finished")
+    return CrawlState(known, due, last is not None and last[0] == "finished")
 
 
 class Store:
@@ -239,18 +349,56 @@ class Store:
             self.db.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page_size)}")
         self.batch_size = batch_size
         self.pending = 0
-        self._simhashes: dict[str, list[tuple[int, int]]] = {}
+        #: Seconds the write lock was held, per committed transaction (the writer reports them).
+        self.hold_times: list[float] = []
+        self._locked_at: float | None = None
 
     # -- transactions -------------------------------------------------------------------
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
+            self._locked_at = time.monotonic()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One short ``BEGIN IMMEDIATE ... COMMIT`` around a batch; rolled back on error.
+
+        Waits for another writer's lock up to the busy timeout (in the caller's thread)."""
+        self.commit()
+        self._begin()
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: one item's writes go in whole or not at all."""
+        self.db.execute("SAVEPOINT item")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO item")
+            self.db.execute("RELEASE item")
+            raise
+        self.db.execute("RELEASE item")
+
+    def rollback(self) -> None:
+        self.pending = 0
+        self._locked_at = None
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
 
     def commit(self) -> int:
         """Commit the open batch; returns how many articles it held."""
         done, self.pending = self.pending, 0
         if self.db.conn.in_transaction:
             self.db.conn.commit()
+            if self._locked_at is not None:
+                self.hold_times.append(time.monotonic() - self._locked_at)
+        self._locked_at = None
         return done
 
     def close(self) -> None:
@@ -280,15 +428,26 @@ class Store:
         return rows[0] if rows else None
 
     def _near(self, site: str, article: Article) -> dict[str, Any] | None:
-        if site not in self._simhashes:
-            self._simhashes[site] = [(r["id"], r["simhash"]) for r in self.db.query(
-                "select id, simhash from articles where site = ? and simhash is not null", [site])]
-        for article_id, value in self._simhashes[site]:
-            if simhash_similarity(article.simhash, value) >= SIMHASH_MIN_SIMILARITY:
+        """A stored story of ``site`` whose body is nearly this one: candidates from the
+        simhash band index, confirmed by word-shingle overlap."""
+        keys = simhash_bands(article.simhash)
+        candidates = self.db.execute(
+            "select distinct a.id, a.simhash from simhash_bands b join articles a "
+            f"on a.id = b.article_id where b.key in ({','.join('?' * len(keys))}) "
+            "and a.site = ?", [*keys, site]).fetchall()
+        for article_id, value in candidates:
+            if value is not None and \
+                    simhash_similarity(article.simhash, value) >= SIMHASH_MIN_SIMILARITY:
                 row = self.db["articles"].get(article_id)
                 if near_duplicate(article.text, row["text"]):
                     return row
         return None
+
+    def _index_simhash(self, article_id: int, value: int) -> None:
+        self.db.execute("delete from simhash_bands where article_id = ?", [article_id])
+        self.db.conn.executemany(
+            "insert or ignore into simhash_bands (key, article_id) values (?, ?)",
+            [(key, article_id) for key in simhash_bands(value)])
 
     # -- writes -------------------------------------------------------------------------
     def _alias(self, url: str | None, article_id: int, kind: str, now: str) -> None:
@@ -301,11 +460,14 @@ class Store:
     def save(self, article: Article, site: str, run_id: int | None = None,
              fetched_url: str | None = None, now: str | None = None,
              etag: str | None = None, last_modified: str | None = None,
-             raw: bytes | None = None, content_type: str | None = None) -> Saved:
+             raw: bytes | None = None, content_type: str | None = None,
+             raw_gzip: bytes | None = None, template_version: str | None = None) -> Saved:
         """Store ``article``: insert a new story, update a changed one, or record a duplicate.
 
         A story is found by its URL or any alias; failing that, a body already stored under
         another URL (exactly, or nearly by Simhash + shingles) makes this URL an alias of it.
+        The page as fetched is kept for new and changed stories (``raw_gzip`` when a worker
+        already compressed it, else ``raw``); an unchanged revisit does not rewrite it.
         """
         if not article.url:
             raise ValueError("an article needs a URL to be stored (give --url for a file)")
@@ -325,7 +487,10 @@ class Store:
             "date_conflict": article.date_conflict,
             "last_seen": now, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
             "etag": etag, "last_modified": last_modified, "withdrawn_at": None,
+            "template_version": template_version,
         }
+        page = (raw_gzip, raw, fetched_url or article.page_url, now, content_type,
+                article.encoding, template_version)
         if existing is not None and existing["alias_kind"] in ("exact", "near"):
             # A known re-post: never let it overwrite the story it duplicates.
             self.db["articles"].update(existing["id"], {"last_seen": now})
@@ -348,9 +513,9 @@ class Store:
                     "changed_at": existing["changed_at"], "replaced_at": now,
                     "run_id": run_id}, pk="id")
                 self.db["articles"].update(article_id, {**fields, "changed_at": now})
+                self._index_simhash(article_id, article.simhash)
+                self._page(article_id, *page)
                 outcome = "updated"
-            self._page(article_id, raw, fetched_url or article.page_url, now, content_type,
-                       article.encoding)
             return self._done(Saved(outcome, article_id, existing["url"]))
 
         duplicate = next(iter(self.db.query(
@@ -369,23 +534,25 @@ class Store:
         article_id = self.db["articles"].insert(
             {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields},
             pk="id").last_pk
-        self._simhashes.setdefault(site, []).append((article_id, article.simhash))
-        self._page(article_id, raw, fetched_url or article.page_url, now, content_type,
-                   article.encoding)
+        self._index_simhash(article_id, article.simhash)
+        self._page(article_id, *page)
         for url in (fetched_url, article.page_url):
             if url and url != article.url:
                 self._alias(url, article_id, "url", now)
         return self._done(Saved("new", article_id, article.url))
 
-    def _page(self, article_id: int, raw: bytes | None, url: str | None, now: str,
-              content_type: str | None, encoding: str | None) -> None:
+    def _page(self, article_id: int, raw_gzip: bytes | None, raw: bytes | None,
+              url: str | None, now: str, content_type: str | None, encoding: str | None,
+              template_version: str | None) -> None:
         """Keep the page as fetched (gzip) so bodies can be rebuilt without re-crawling."""
-        if raw is None:
-            return
+        if raw_gzip is None:
+            if raw is None:
+                return
+            raw_gzip = gzip.compress(raw, compresslevel=6)
         self.db["pages"].upsert({
             "article_id": article_id, "url": url or "", "fetched_at": now,
-            "content_type": content_type, "encoding": encoding,
-            "html_gzip": gzip.compress(raw, compresslevel=6), "extractor": EXTRACTOR_VERSION,
+            "content_type": content_type, "encoding": encoding, "html_gzip": raw_gzip,
+            "extractor": EXTRACTOR_VERSION, "template_version": template_version,
         }, pk="article_id")
 
     def not_modified(self, url: str, run_id: int | None = None, now: str | None = None) -> Saved:
@@ -421,7 +588,7 @@ class Store:
 
     def _done(self, saved: Saved) -> Saved:
         self.pending += 1
-        if self.pending >= self.batch_size:
+        if self.batch_size and self.pending >= self.batch_size:
             self.commit()
         return saved
 
@@ -480,10 +647,14 @@ class Store:
             "template": json.dumps(template.to_dict()), "updated": now or utcnow()}, pk="site")
         self.commit()
 
-    def stored_pages(self, site: str | None = None,
-                     run_id: int | None = None) -> Iterator[dict[str, Any]]:
-        """Stored raw pages with their article's id, URL, site and content hash."""
-        where, params = [], []
+    def stored_pages(self, site: str | None = None, run_id: int | None = None,
+                     chunk: int = 200) -> Iterator[dict[str, Any]]:
+        """Stored raw pages with their article's id, URL, site and content hash, in id order.
+
+        Read in keyset-paginated chunks (``id > last``), so memory stays bounded whatever the
+        database's size, and no read transaction stays open between chunks (writers, this
+        store's own included, can commit in between)."""
+        where, params = ["a.id > ?"], []
         if site is not None:
             where.append("a.site = ?")
             params.append(site)
@@ -491,13 +662,21 @@ class Store:
             where.append("a.run_id = ?")
             params.append(run_id)
         sql = ("select a.id, a.url, a.site, a.content_hash, p.url as page_url, p.encoding, "
-               "p.html_gzip from pages p join articles a on a.id = p.article_id"
-               + (" where " + " and ".join(where) if where else "") + " order by a.id")
-        for row in list(self.db.query(sql, params)):
-            row["html"] = gzip.decompress(row.pop("html_gzip"))
-            yield row
+               "p.html_gzip from pages p join articles a on a.id = p.article_id where "
+               + " and ".join(where) + " order by a.id limit ?")
+        last = 0
+        while True:
+            rows = self.db.execute(sql, [last, *params, chunk]).fetchall()
+            if not rows:
+                return
+            for article_id, url, site_name, content, page_url, encoding, html in rows:
+                last = article_id
+                yield {"id": article_id, "url": url, "site": site_name,
+                       "content_hash": content, "page_url": page_url, "encoding": encoding,
+                       "html": gzip.decompress(html)}
 
-    def rewrite(self, article_id: int, article: Article) -> None:
+    def rewrite(self, article_id: int, article: Article,
+                template_version: str | None = None) -> None:
         """Replace a stored body after re-extraction (same story, same URL)."""
         self._begin()
         self.db["articles"].update(article_id, {
@@ -510,9 +689,18 @@ class Store:
             "language_probability": article.language_probability,
             "language_detector": article.language_detector,
             "content_hash": article.content_hash, "simhash": article.simhash,
-            "extractor": EXTRACTOR_VERSION})
-        self.db.execute("update pages set extractor = ? where article_id = ?",
-                        [EXTRACTOR_VERSION, article_id])
+            "extractor": EXTRACTOR_VERSION, "template_version": template_version})
+        self._index_simhash(article_id, article.simhash)
+        self.db.execute("update pages set extractor = ?, template_version = ? "
+                        "where article_id = ?", [EXTRACTOR_VERSION, template_version, article_id])
+
+    def mark_extracted(self, article_id: int, template_version: str | None) -> None:
+        """Record that re-extraction with this extractor and template kept the body."""
+        self._begin()
+        self.db.execute("update articles set extractor = ?, template_version = ? where id = ?",
+                        [EXTRACTOR_VERSION, template_version, article_id])
+        self.db.execute("update pages set extractor = ?, template_version = ? "
+                        "where article_id = ?", [EXTRACTOR_VERSION, template_version, article_id])
         self._done(Saved("updated", article_id, ""))
 
     def count(self) -> int:

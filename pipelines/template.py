@@ -47,6 +47,9 @@ __all__ = [
     "TemplateRules",
     "learn",
     "learn_lines",
+    "merge",
+    "page_print",
+    "body_print",
     "apply",
     "clean_text",
     "boilerplate_blocks",
@@ -202,6 +205,13 @@ class TemplateRules:
     def is_boilerplate_line(self, fp: str) -> bool:
         return fp in self.lines
 
+    @property
+    def version(self) -> str:
+        """A short name for this set of rules, stored with each body it shaped."""
+        if not self.blocks and not self.lines:
+            return "none"
+        return _fp("rules", *sorted(self.blocks), "|", *sorted(self.lines))[:12]
+
 
 @dataclass
 class Template:
@@ -324,6 +334,78 @@ def _prune(counts: Dict[str, int], samples: Dict[str, List[str]], cap: int) -> N
         floor += 1
 
 
+@dataclass(frozen=True)
+class PagePrint:
+    """What one page contributes to learning, computed where the page was parsed (a worker).
+
+    ``page``: the page's fingerprint (identical pages count once); ``blocks``: fingerprint of
+    each distinct (key, text) block -> (key, sample text) for the inspection view.  Small and
+    picklable, so the crawl's parent merges counts without ever parsing the page again."""
+
+    page: str
+    blocks: Dict[str, Tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class BodyPrint:
+    """What one extracted body contributes to learning: its fingerprint and its lines'."""
+
+    body: str
+    lines: Dict[str, str]
+
+
+def page_print(blocks: Sequence[Tuple[etree._Element, str, str, str]]) -> PagePrint:
+    """The :class:`PagePrint` of a page from its :func:`_blocks` (computed once per page)."""
+    fps: Dict[str, Tuple[str, str]] = {}
+    for _el, key, norm, raw in blocks:
+        fps.setdefault(_fp(key, norm), (key, raw[:SAMPLE_CHARS]))
+    return PagePrint(_fp("page", " ".join(b[2] for b in blocks[:1])), fps)
+
+
+def body_print(body: str) -> BodyPrint | None:
+    """The :class:`BodyPrint` of an extracted body (None for an empty one)."""
+    if not body:
+        return None
+    lines: Dict[str, str] = {}
+    for line in body.splitlines():
+        norm = _line_norm(line)
+        if norm and _WORD.search(norm):
+            lines.setdefault(_fp("line", norm), line.strip())
+    return BodyPrint(_fp("body", *sorted(lines)), lines)
+
+
+def merge(template: Template, page: PagePrint | None = None,
+          body: BodyPrint | None = None) -> bool:
+    """Count one page's blocks and one body's lines into ``template``; returns whether
+    anything was new (a page or body already counted is not counted twice)."""
+    changed = False
+    if page is not None and page.page not in template.page_fps[-1000:]:
+        template.page_fps.append(page.page)
+        template.n_pages += 1
+        for fp, (key, raw) in page.blocks.items():
+            _bump(template.block_counts, template.samples, fp, key, raw)
+        changed = True
+    if body is not None and body.body not in template.body_fps[-1000:]:
+        template.body_fps.append(body.body)
+        template.n_bodies += 1
+        for fp, raw in body.lines.items():
+            _bump(template.line_counts, template.samples, fp, "line", raw)
+        changed = True
+    if changed:
+        _trim(template)
+    return changed
+
+
+def _trim(template: Template) -> None:
+    """Keep memory bounded: recent page fingerprints and the most frequent counts only."""
+    if len(template.page_fps) > 2000:
+        template.page_fps = template.page_fps[-1000:]
+    if len(template.body_fps) > 2000:
+        template.body_fps = template.body_fps[-1000:]
+    _prune(template.block_counts, template.samples, MAX_ENTRIES)
+    _prune(template.line_counts, template.samples, MAX_ENTRIES)
+
+
 def learn(pages: Iterable[PageInput], template: Optional[Template] = None,
           **params) -> Template:
     """Count recurring (key, text) blocks over ``pages`` (HTML bytes/str or lxml trees).
@@ -331,28 +413,14 @@ def learn(pages: Iterable[PageInput], template: Optional[Template] = None,
     Updates and returns ``template`` (a new one when None).  ``params`` set thresholds on
     a new template (min_pages, min_frac, min_line_pages, min_line_frac).  Identical pages
     (same normalised body text) are counted once, so duplicate fetches cannot turn an
-    article into "boilerplate"."""
+    article into "boilerplate".  A tree passed in is not changed."""
     tpl = template if template is not None else Template(**params)
-    seen = set(tpl.page_fps)
     for page in pages:
         root = _to_tree(page)
         if isinstance(page, (etree._Element, etree._ElementTree)):
             root = _copy(root)
         _strip_invisible(root)
-        blocks = _blocks(root)
-        page_fp = _fp("page", " ".join(b[2] for b in blocks[:1]))
-        if page_fp in seen:
-            continue
-        seen.add(page_fp)
-        tpl.page_fps.append(page_fp)
-        tpl.n_pages += 1
-        fps = {}
-        for _el, key, norm, raw in blocks:
-            fps.setdefault(_fp(key, norm), (key, raw))
-        for fp, (key, raw) in fps.items():
-            _bump(tpl.block_counts, tpl.samples, fp, key, raw)
-    tpl.page_fps = tpl.page_fps[-1000:]
-    _prune(tpl.block_counts, tpl.samples, MAX_ENTRIES)
+        merge(tpl, page_print(_blocks(root)))
     return tpl
 
 
@@ -365,25 +433,8 @@ def _copy(root: etree._Element) -> etree._Element:
 def learn_lines(bodies: Iterable[str], template: Optional[Template] = None, **params) -> Template:
     """Count, per distinct extracted body, which (normalised) lines it contains."""
     tpl = template if template is not None else Template(**params)
-    seen = set(tpl.body_fps)
     for body in bodies:
-        if not body:
-            continue
-        lines = {}
-        for line in body.splitlines():
-            norm = _line_norm(line)
-            if norm and _WORD.search(norm):
-                lines.setdefault(_fp("line", norm), line.strip())
-        body_fp = _fp("body", *sorted(lines))
-        if body_fp in seen:
-            continue
-        seen.add(body_fp)
-        tpl.body_fps.append(body_fp)
-        tpl.n_bodies += 1
-        for fp, raw in lines.items():
-            _bump(tpl.line_counts, tpl.samples, fp, "line", raw)
-    tpl.body_fps = tpl.body_fps[-1000:]
-    _prune(tpl.line_counts, tpl.samples, MAX_ENTRIES)
+        merge(tpl, body=body_print(body))
     return tpl
 
 
@@ -402,18 +453,21 @@ def boilerplate_blocks(page: PageInput, template: Template) -> List[Tuple[str, s
     return removed
 
 
-def apply(page: PageInput, template: Template) -> etree._Element:
+def apply(page: PageInput, template: Template,
+          blocks: Sequence[Tuple[etree._Element, str, str, str]] | None = None) -> etree._Element:
     """Return the page's lxml tree with the learned boilerplate blocks removed.
 
     An element is removed only when its own whole text (in the same kind of container)
     recurred on enough pages, so unique text is never lost.  A tree passed in is
-    modified in place."""
+    modified in place.  ``blocks`` are the tree's :func:`_blocks` when the caller already
+    computed them (the extraction computes them once for learning and applying)."""
     root = _to_tree(page)
-    _strip_invisible(root)
+    if blocks is None:
+        _strip_invisible(root)
     if template is None or template.n_pages == 0:
         return root
     doomed = []
-    for el, key, norm, _raw in _blocks(root):
+    for el, key, norm, _raw in (_blocks(root) if blocks is None else blocks):
         if not isinstance(el.tag, str) or el.tag.lower() in NEVER_REMOVE:
             continue
         if template.is_boilerplate_block(_fp(key, norm)):

@@ -111,7 +111,7 @@ def test_mislabelled_charset_is_decoded_from_the_bytes():
     "\n- Tweet: @ExampleYourSay\n- Text an SMS or MMS to 61124 (UK) or +44 7624 800 100",
 ])
 def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
-    from pipelines.extract import drop_trailers
+    from pipelines.body import drop_trailers
 
     body = "First paragraph of the story.\nSecond paragraph, which mentions Read more: nothing."
     assert drop_trailers(f"{body}\n{trailer}") == body
@@ -122,7 +122,7 @@ def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
 @pytest.mark.parametrize("leader", ["By Zachary Fagenson", "By JOHN SMITH, Associated Press",
                                     "- comments", "12 Comments"])
 def test_a_byline_or_comment_counter_opening_a_body_is_dropped(leader):
-    from pipelines.extract import drop_leaders
+    from pipelines.body import drop_leaders
 
     body = "GAINESVILLE, Fla. (Reuters) - Protesters shouted at the speaker.\nSecond paragraph."
     assert drop_leaders(f"{leader}\n{body}") == body
@@ -138,7 +138,7 @@ def test_a_byline_or_comment_counter_opening_a_body_is_dropped(leader):
     "“We will respond accordingly,” Tillerson said.",
 ])
 def test_story_endings_that_look_like_trailers_stay(ending):
-    from pipelines.extract import drop_trailers
+    from pipelines.body import drop_trailers
 
     body = f"First paragraph of the story.\n{ending}"
     assert drop_trailers(body) == body
@@ -178,7 +178,7 @@ def test_standfirst_is_the_description_printed_under_the_headline():
 
 
 def test_standfirst_comes_back_once_and_only_where_the_default_kept_it():
-    from pipelines.extract import _with_standfirst
+    from pipelines.body import _with_standfirst
 
     body = "\n".join(PARAGRAPHS)
     default = f"A new lead.\n{body}"

@@ -94,7 +94,7 @@ def test_disk_full_stops_and_reports_only_what_was_stored(site_url, tmp_path):
     db = tmp_path / "a.db"
     before = seed(db, site_url)
     limit = db.stat().st_size + 96 * 1024
-    result = crawl(site_url, db, "-s", "NEWSCRAWL_BATCH_SIZE=2",
+    result = crawl(site_url, db, "-s", "NEWSCRAWL_FLUSH_ROWS=2",
                    "-s", f"NEWSCRAWL_DB_MAX_BYTES={limit}")
     assert result.returncode == 73  # EXIT_DATABASE
     assert "cannot write the database" in result.stderr

@@ -18,7 +18,7 @@ from tests.test_incremental import query, site_file
 
 # One request at a time, a commit per article: slow enough to stop the run half-way.
 SLOW = [*FAST, "-s", "DOWNLOAD_DELAY=0.4", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSCRAWL_BATCH_SIZE=1"]
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSCRAWL_FLUSH_ROWS=1"]
 
 
 def start_slow(base_url: str, db: Path, *extra: str) -> subprocess.Popen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import io
 from collections.abc import AsyncIterator, Iterable
@@ -23,7 +24,10 @@ from crawler.items import PageItem
 from crawler.middlewares import Refused
 from crawler.sites import Site, get_site
 from pipelines.dedup import canonical_url
-from pipelines.store import CrawlState, StoreError, crawl_state
+from pipelines.html import links_of
+from pipelines.item_pipelines import DataPath
+from pipelines.store import CrawlState, KnownUrls, StoreError, crawl_state
+from pipelines.worker import translate
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # Answers to a revisit that the pipelines handle themselves (not modified, gone).
@@ -69,7 +73,7 @@ class WorldSpider(scrapy.Spider):
         # Spider arguments arrive as strings from `scrapy crawl -a` and scrapyd.
         self.full = full if isinstance(full, bool) else full.lower() in ("1", "true", "yes")
         # Not `self.state`: Scrapy keeps that one in JOBDIR across a pause.
-        self.db_state = CrawlState(frozenset(), (), False)
+        self.db_state = CrawlState(KnownUrls(), (), False)
         self.seen_links: set[str] = set()
         self.known_streak = 0
         self.stopped = False
@@ -158,8 +162,24 @@ class WorldSpider(scrapy.Spider):
             if page is not None and pages is not None:
                 pages.append((page, url))
 
+    async def page_links(self, response: Response) -> list[str] | None:
+        """The links of an HTML page, parsed in an extraction worker (never in the reactor);
+        None, counted and logged, when the page cannot be parsed or its worker gave up."""
+        data = DataPath.of(self.crawler)
+        encoding = http_content_type_encoding(
+            response.headers.get(b"Content-Type", b"").decode("latin-1"))
+        future = data.pool().submit(links_of, response.body, response.url, encoding)
+        try:
+            return await asyncio.wrap_future(future)
+        except Exception as raw_exc:  # noqa: BLE001 - every failure is counted by its reason
+            exc = translate(raw_exc, data.timeout)
+            reason = getattr(exc, "reason", type(exc).__name__)
+            self._count(f"skipped/listing_{reason}")
+            self.logger.warning("No links read from the listing page %s: %s", response.url, exc)
+            return None
+
     # -- callbacks --------------------------------------------------------------------------
-    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+    async def parse_listing(self, response: Response) -> AsyncIterator[scrapy.Request]:
         """New articles of one listing page, then the next page unless the walk stops here.
 
         Pages are walked one at a time, so the run of known links is counted newest first.
@@ -168,8 +188,12 @@ class WorldSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             return
+        links = await self.page_links(response)
+        if links is None:
+            return
         pages: list[tuple[int, str]] = []
-        yield from self.follow_links(response.url, response.xpath("//a/@href").getall(), pages)
+        for request in self.follow_links(response.url, links, pages):
+            yield request
         number = response.meta.get("page", 0)
         later = sorted(p for p in pages if p[0] > number)
         if not later:
@@ -219,7 +243,9 @@ class WorldSpider(scrapy.Spider):
             return
         yield from self.follow_links(response.url, locs)
 
-    def parse_article(self, response: Response) -> Iterable[PageItem | scrapy.Request]:
+    def parse_article(self, response: Response) -> Iterable[PageItem]:
+        """The page as an item; its worker reads its links, which come back through
+        :meth:`follow_links` (the extraction pipeline schedules them)."""
         if response.status in REVISIT_STATUSES:
             # A revisit's answer: the store pipeline marks the row seen or withdrawn.
             yield self._item(response, body=b"")
@@ -232,8 +258,6 @@ class WorldSpider(scrapy.Spider):
             return
         self._count("pages/article")
         yield self._item(response, body=response.body)
-        if isinstance(response, TextResponse):
-            yield from self.follow_links(response.url, response.xpath("//a/@href").getall())
 
     def _item(self, response: Response, body: bytes) -> PageItem:
         return PageItem(
@@ -244,6 +268,7 @@ class WorldSpider(scrapy.Spider):
             encoding=http_content_type_encoding(
                 response.headers.get(b"Content-Type", b"").decode("latin-1")),
             status=response.status,
+            depth=response.meta.get("depth", 0),
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             headers={k.decode("latin-1").lower(): v[0].decode("latin-1")
                      for k, v in response.headers.items() if v and k.lower() in

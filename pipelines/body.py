@@ -1,0 +1,316 @@
+"""Body rules: from the page tree to the article's text (trafilatura, then generic cleanup).
+
+Every rule here is true of news pages in general; a site's own rules come from its profile
+(``_apply_line_rules``) and its learned template (:mod:`pipelines.template`).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from collections import Counter
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from pipelines.article import NoArticle
+from pipelines.decode import MAX_REPLACEMENT_SHARE, replacement_share
+from pipelines.dedup import normalize_text
+from pipelines.html import _flat, _remove
+from pipelines.profile import SiteProfile
+
+# A body shorter than this (in letters) is a video page, a stub or a listing, not a story.
+MIN_BODY_LETTERS = 150
+
+# trafilatura's options for the crawl: comments are never the article.
+TRAFILATURA_OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True}
+
+# favor_precision drops menus and teasers that the default keeps, but on some pages it
+# drops the article too: keep its output unless it is shorter than this share of the
+# default's (measured on the article-extraction-benchmark; 0.3..0.85 all do worse).
+PRECISION_KEEP_RATIO = 0.5
+
+# A paragraph or list item whose text is at least this share link text is a teaser
+# ("Read more: ...", related-story lists inside the body), not article prose.
+LINK_LINE_SHARE = 0.8
+
+LINK_LINE_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "strong", "b")
+
+# These are lines only when they stand alone, not as the lead-in of a paragraph.
+INLINE_LINK_LINE_TAGS = ("strong", "b")
+
+# Class names of the containers an article body is split across (see join_split_bodies).
+SPLIT_BODY_CLASS = re.compile(r"body|content|text", re.I)
+
+TEXT_BLOCKS = "self::p or self::h1 or self::h2 or self::h3 or self::h4"
+
+# A standfirst is a sentence, not a tagline, and sits within a few elements of the headline.
+STANDFIRST_MIN_CHARS = 40
+
+STANDFIRST_REACH = 25
+
+# Lines that close a news story without being part of it, in any site's template; only
+# looked for among a body's last lines, so the same words inside the story stay.
+TRAILER = re.compile("|".join(f"(?:{p})" for p in (
+    # provenance and credits
+    r"(?:this|the) (?:article|story) (?:was )?(?:originally|initially|first) (?:appeared|published)\b",
+    r".{0,80}\bcontributed (?:reporting )?to this (?:report|story)\.?$",
+    r"with (?:\w+ ){0,2}wires?(?: services)?\.?$",
+    r"this (?:is a developing story|(?:story|article|post) will be updated)\b.{0,80}$",
+    # pointers to other pages, and a label whose list of links was removed ("ALSO:")
+    r"(?:read|see|watch) (?:more|also)\b.{0,60}:?$",
+    r"related(?: stories| articles| coverage)?:.{0,80}$",
+    r"more from .{1,40}:?$",
+    r"[A-Z][\w ]{0,20}:$",
+    # the author's or the newsroom's contact and social-media lines, an author's bio
+    r"(?:follow|twitter|email|e-mail|contact|reach)\b.{0,60}@\w+.{0,30}$",
+    r"follow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram)\b",
+    r".{0,300}\bfollow (?:me|her|him|us) on (?:[\w-]+ ){0,4}(?:twitter|facebook|instagram|tumblr)"
+    r"\b.{0,80}$",
+    r"got a (?:news )?tip\b.{0,300}$",
+    r".{0,200}\b(?:share with us|contact us|get in touch)\b.{0,200}(?:@\w.{0,80}|:)$",
+    r"(?:whatsapp|tweet|text|sms|send|email|e-mail|call|phone|signal)\b.{0,80}"
+    r"(?:@\w|\+?\d[\d ]{7,})",
+)), re.IGNORECASE)
+
+# List markers in front of a trailer or leader line.
+BULLETS = "-–—•* "
+
+# How many lines from the end a trailer can reach (a newsroom's contact box is 7).
+TRAILER_LINES = 8
+
+# Lines that open a body without being part of it: a byline (the authors are their own
+# column) or a comment counter whose number was a script's.  Only the first few lines.
+LEADER = re.compile(r"By [A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|and|de|da|van|von|der|la|le)){0,5}"
+                    r"(?:,? (?:[A-Z][\w.'’-]*|and)(?: [A-Z][\w.'’-]*){0,4})?"
+                    r"|(?i:\d*\s*comments?)")
+
+LEADER_LINES = 3
+
+# A body whose distinct lines hold less than this share of its characters is a paragraph or
+# two repeated.  Counted in characters, not lines: a meal plan or a fixture list repeats many
+# short lines legitimately (one such page in the article-extraction-benchmark: 0.42).
+MIN_DISTINCT_TEXT_SHARE = 0.2
+
+# A body with more than this share of control or unassigned characters is binary garbage.
+MAX_GARBAGE_SHARE = 0.02
+
+
+def has_letters(text: str, enough: int = MIN_BODY_LETTERS) -> bool:
+    """Whether ``text`` holds at least ``enough`` letters (stops counting once it does)."""
+    count = 0
+    for ch in text:
+        if ch.isalpha():
+            count += 1
+            if count >= enough:
+                return True
+    return False
+
+
+def _apply_line_rules(text: str, site: SiteProfile | None, captions: list[str],
+                      extras: dict[str, Any]) -> str:
+    if site is None:
+        return text
+    drops = [re.compile(p) for p in site.drop_line_patterns]
+    fields = {name: re.compile(p) for name, p in site.field_line_patterns.items()}
+    kept = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if any(p.search(stripped) for p in drops):
+            continue
+        for name, pattern in fields.items():
+            m = pattern.search(stripped)
+            if m:
+                value = m.group(1) if m.groups() else stripped
+                if name == "captions":
+                    captions.append(value)
+                else:
+                    extras.setdefault(name, value)
+                break
+        else:
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _is_link_line(node: etree._Element) -> bool:
+    links = node.findall(".//a")
+    if not links:
+        return False
+    text = _flat(node)
+    if not any(ch.isalnum() for ch in text):
+        return False
+    link_text = sum(len(_flat(a)) for a in links)
+    return link_text >= LINK_LINE_SHARE * len(text)
+
+
+def drop_link_lines(root: etree._Element) -> None:
+    """Remove paragraphs and list items that are (almost) all link text: teasers.
+
+    A list whose items are mostly such teasers is a "related" list as a whole: its few
+    plain items (a story not yet linked) go with it rather than stand alone in the body.
+    """
+    teaser: dict[etree._Element, bool] = {}  # list items are judged once, in the first pass
+    for listing in list(root.iter("ul", "ol")):
+        items = [li for li in listing if li.tag == "li"]
+        for li in items:
+            teaser[li] = _is_link_line(li)
+        teasers = sum(teaser[li] for li in items)
+        if teasers >= 2 and teasers > len(items) / 2 and listing.getparent() is not None:
+            _remove(listing)
+    for node in list(root.iter(*LINK_LINE_TAGS)):
+        parent = node.getparent()
+        if parent is None or not (teaser[node] if node in teaser else _is_link_line(node)):
+            continue
+        if node.tag in INLINE_LINK_LINE_TAGS and parent.tag in ("p", "li") \
+                and _flat(parent) != _flat(node):
+            continue  # a linked lead-in of a longer item ("<b><a>Headline</a></b> story...")
+        _remove(node)
+
+
+def _drop_leading_title(text: str, titles: set[str]) -> str:
+    """The headline is metadata, not body: drop it when the body starts with it."""
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or normalize_text(lines[0]) in titles):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def drop_trailers(text: str) -> str:
+    """Drop trailer lines ("This article originally appeared on ...", "Read more:") at the end."""
+    lines = text.splitlines()
+    cut = len(lines)
+    for i in range(len(lines) - 1, max(-1, len(lines) - 1 - TRAILER_LINES), -1):
+        if not lines[i].strip() or TRAILER.match(lines[i].strip().lstrip(BULLETS)):
+            cut = i
+        else:
+            break
+    return "\n".join(lines[:cut])
+
+
+def drop_leaders(text: str) -> str:
+    """Drop a byline or a comment counter among the first lines of a body."""
+    lines = text.splitlines()
+    start = 0
+    while start < min(len(lines), LEADER_LINES) and (
+            not lines[start].strip()
+            or LEADER.fullmatch(lines[start].strip().lstrip(BULLETS).rstrip("."))):
+        start += 1
+    return "\n".join(lines[start:])
+
+
+def join_split_bodies(root: etree._Element) -> None:
+    """Join an article body that the template splits across same-class containers.
+
+    Some sites cut the body into blocks between ads, each in its own wrapper
+    (``div.article__body`` twice); trafilatura takes the first container it recognizes and
+    loses the rest.  Blocks that share tag and class and hold paragraphs are moved into the
+    first one, in order, when nothing but ads and wrappers lies between them: not siblings
+    (trafilatura takes their parent anyway), in the same ``<article>``, and no headline or
+    paragraph in between (entries of a live blog, a second story).
+    """
+    groups: dict[tuple[str, str], list[etree._Element]] = {}
+    for node in root.iter("div", "section"):
+        classes = node.get("class") or ""
+        if SPLIT_BODY_CLASS.search(classes) and "comment" not in classes.lower() \
+                and len(node.findall("p")) >= 2:
+            groups.setdefault((node.tag, classes), []).append(node)
+    def text_blocks_after(node: etree._Element) -> float:
+        return node.xpath(f"count(following::*[{TEXT_BLOCKS}])")
+
+    for nodes in groups.values():
+        first = nodes[0]
+        story = first.xpath("ancestor::article[1]")
+        joined = []  # decided on the untouched tree, then moved
+        for previous, node in zip(nodes, nodes[1:]):
+            between = (text_blocks_after(previous) - text_blocks_after(node)
+                       - node.xpath(f"count(descendant::*[{TEXT_BLOCKS}])"))
+            if between or node.getparent() is previous.getparent() \
+                    or node.xpath("ancestor::article[1]") != story:
+                break
+            joined.append(node)
+        for node in joined:
+            first.extend(list(node))
+            _remove(node)
+
+
+def find_standfirst(root: etree._Element, description: str | None) -> str | None:
+    """The standfirst (dek): the summary line printed under the headline.
+
+    Many templates put it in the page header, outside the container trafilatura picks as
+    the body, so it is lost although it is the story's first sentence.  It is recognized
+    by its text being the page's own description (``og:description``) and by standing
+    just after the headline (``h1``), which a site-wide tagline never does.
+    """
+    wanted = normalize_text(description or "")
+    if len(wanted) < STANDFIRST_MIN_CHARS:
+        return None
+    headlines = root.xpath("//body//h1")
+    if not headlines:
+        return None
+    for node in headlines[0].xpath(f"following::*[position() <= {STANDFIRST_REACH}]"):
+        if not isinstance(node.tag, str) or node.tag in ("a", "meta", "img"):
+            continue
+        text = _flat(node)
+        if normalize_text(text) == wanted:
+            return text
+    return None
+
+
+def _with_standfirst(text: str, standfirst: str | None, yardstick: str) -> str:
+    """Put the standfirst back first when favor_precision dropped it but the default
+    extraction (``yardstick``) had it as part of the article.
+
+    Only then: whether a standfirst is body text is a convention that differs by reference
+    set (big9's and fundus' references have it, the article-extraction-benchmark's do not:
+    always adding it costs about 0.007 precision there), and the page's description
+    column holds it in any case.
+    """
+    if not standfirst:
+        return text
+    wanted = normalize_text(standfirst)
+    if wanted in normalize_text(text) or wanted not in normalize_text(yardstick):
+        return text
+    return f"{standfirst}\n{text}"
+
+
+def _body_text(target: lxml.html.HtmlElement, url: str | None,
+               precise_first: bool = True) -> tuple[str, str]:
+    """trafilatura's body, preferring its favor_precision output unless that lost the article.
+
+    The default output is only needed to judge the precise one, and a ``fast`` run (no
+    fallback extractors) is a good enough yardstick in most cases, so the full default
+    extraction runs only when the precise output looks short against the fast one.
+    Returns the body and the yardstick it was judged against.
+    """
+    def run(tree: lxml.html.HtmlElement, **options: Any) -> str:
+        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False,
+                                          **TRAFILATURA_OPTIONS, **options)
+        return (doc.text if doc is not None else "") or ""
+
+    if not precise_first:
+        text = run(target)
+        return text, text
+    pristine = copy.deepcopy(target)  # trafilatura prunes the tree it is given
+    precise = run(target, favor_precision=True, fast=True)
+    fast = run(copy.deepcopy(pristine), fast=True)
+    if len(precise) >= PRECISION_KEEP_RATIO * len(fast):
+        return precise, fast
+    default = run(pristine)
+    return (precise if len(precise) >= PRECISION_KEEP_RATIO * len(default) else default), default
+
+
+def check_body(text: str) -> None:
+    """Raise :class:`NoArticle` for a body that is mojibake, binary garbage or one repeated line."""
+    if replacement_share(text) > MAX_REPLACEMENT_SHARE:
+        raise NoArticle("bad_encoding", "the page's text does not decode cleanly (mojibake)")
+    garbage = sum(n for ch, n in Counter(text).items()  # per distinct character: fast
+                  if ch not in "\n\t\r" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+    if garbage > MAX_GARBAGE_SHARE * len(text):
+        raise NoArticle("garbage", "the page's text is mostly control or unassigned characters")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) >= 5 and (sum(map(len, set(lines)))
+                            < MIN_DISTINCT_TEXT_SHARE * sum(map(len, lines))):
+        raise NoArticle("repetitive", "the page's text is one paragraph repeated")

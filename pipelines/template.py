@@ -87,16 +87,25 @@ def _fp(*parts: str) -> str:
     return h.hexdigest()
 
 
+_TOKENS: Dict[Tuple[str, Optional[str], Optional[str]], str] = {}
+
+
 def _tag_token(el: etree._Element) -> str:
+    """``tag#id.class1.class2`` with digits masked; cached, since a site repeats a few hundred
+    distinct (tag, id, class) combinations over thousands of elements."""
     tag = el.tag if isinstance(el.tag, str) else "?"
+    ident, cls = el.get("id"), el.get("class")
+    cached = _TOKENS.get((tag, ident, cls))
+    if cached is not None:
+        return cached
     tok = tag.lower()
-    ident = el.get("id")
     if ident:
         tok += "#" + _DIGITS.sub("0", ident.strip().lower())[:40]
-    cls = el.get("class")
     if cls:
         parts = sorted({_DIGITS.sub("0", c.lower()) for c in cls.split()})[:4]
         tok += "." + ".".join(p[:40] for p in parts)
+    if len(_TOKENS) < 100_000:
+        _TOKENS[(tag, ident, cls)] = tok
     return tok
 
 
@@ -138,40 +147,50 @@ def _drop(el: etree._Element) -> None:
 def _blocks(root: etree._Element) -> List[Tuple[etree._Element, str, str, str]]:
     """(element, key, normalised text, raw text sample) for every element with text.
 
-    Texts are computed bottom-up in one pass (children's texts are joined with the
-    element's own text and tails), so the cost is linear in the document size."""
+    The normalised text of an element is built bottom-up from its children's (normalising
+    is compositional over the space-joined parts: whitespace collapsed, digits masked, case
+    folded), so each piece of text is normalised once, not once per ancestor; the raw sample
+    keeps only the first ``SAMPLE_CHARS`` characters.  Elements come in document order."""
     out: List[Tuple[etree._Element, str, str, str]] = []
-    texts: Dict[etree._Element, str] = {}
-    keys: Dict[etree._Element, str] = {}
-
     body = root.find(".//body") if root.tag != "body" else root
     start = body if body is not None else root
 
-    # keys top-down
-    def walk_keys(el, ancestors):
-        tok = _tag_token(el)
-        chain = (ancestors + [tok])[-(KEY_DEPTH + 1):]
-        keys[el] = ">".join(chain)
-        for ch in el:
-            if isinstance(ch.tag, str) and ch.tag.lower() not in SKIP_TAGS:
-                walk_keys(ch, chain)
+    # keys top-down, in document order (pre-order, skipped subtrees left out)
+    order: List[Tuple[etree._Element, str]] = []
+    stack: List[Tuple[etree._Element, Tuple[str, ...]]] = [(start, ())]
+    while stack:
+        el, ancestors = stack.pop()
+        chain = (ancestors + (_tag_token(el),))[-(KEY_DEPTH + 1):]
+        order.append((el, ">".join(chain)))
+        children = [ch for ch in el if isinstance(ch.tag, str) and ch.tag.lower() not in SKIP_TAGS]
+        stack.extend((ch, chain) for ch in reversed(children))
 
-    walk_keys(start, [])
-
-    # texts bottom-up (post-order)
-    order = [el for el in keys]
-    for el in reversed(order):  # children come after parents in document order
-        parts = [el.text or ""]
+    # texts bottom-up (children come after their parent in document order)
+    norms: Dict[etree._Element, str] = {}
+    samples: Dict[etree._Element, str] = {}
+    for el, _key in reversed(order):
+        norm_parts = [normalize_text(el.text)] if el.text else []
+        raw_parts = [_WS.sub(" ", el.text).strip()] if el.text else []
         for ch in el:
-            if ch in texts:
-                parts.append(texts[ch])
-            parts.append(ch.tail or "")
-        texts[el] = " ".join(p for p in parts if p)
-    for el in order:
-        raw = _WS.sub(" ", texts[el]).strip()
-        if not raw or not _WORD.search(raw):
+            if ch in norms:
+                norm_parts.append(norms[ch])
+                raw_parts.append(samples[ch])
+            if ch.tail:
+                norm_parts.append(normalize_text(ch.tail))
+                raw_parts.append(_WS.sub(" ", ch.tail).strip())
+        norms[el] = " ".join(p for p in norm_parts if p)
+        sample = ""
+        for part in raw_parts:
+            if part:
+                sample = f"{sample} {part}" if sample else part
+                if len(sample) >= SAMPLE_CHARS:
+                    break
+        samples[el] = sample[:SAMPLE_CHARS]
+    for el, key in order:
+        norm = norms[el]
+        if not norm or not _WORD.search(norm):
             continue
-        out.append((el, keys[el], normalize_text(raw), raw))
+        out.append((el, key, norm, samples[el]))
     return out
 
 

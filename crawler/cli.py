@@ -43,6 +43,14 @@ def project_settings(overrides: tuple[str, ...] = ()) -> Any:
     return settings
 
 
+def setting(name: str) -> Any:
+    """A newscrawl default from crawler/settings.py, without starting Scrapy's settings
+    machinery (the one-off commands should start fast)."""
+    from crawler import settings
+
+    return getattr(settings, name)
+
+
 def site_options(func: Any) -> Any:
     """--site / --site-file / --start-url, identical on every command that takes a site."""
     func = click.option("--start-url", metavar="URL",
@@ -241,9 +249,11 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         newscrawl extract saved-page.html --json
         newscrawl extract --same-site --json site-pages/*.html
     """
+    import sqlite3
+
     from crawler.fetch import FetchError, fetch
     from pipelines.article import Article, NoArticle
-    from pipelines.store import Store, StoreError, read_template
+    from pipelines.template import stored_template
     from pipelines.worker import ExtractFailed
 
     def read(target: str) -> tuple[bytes, str | None, str | None]:
@@ -259,7 +269,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         return path.read_bytes(), base_url, None
 
     explicit = resolve_site(site, site_file, start_url) if (site or site_file) else None
-    deadline = timeout or project_settings().getfloat("NEWSCRAWL_EXTRACT_TIMEOUT")
+    deadline = timeout or float(setting("NEWSCRAWL_EXTRACT_TIMEOUT"))
     # The site's learned template comes from the database a crawl writes (--db, else the
     # default one when it exists), so a one-off gives the body the crawl gives.
     template_db = db or (DEFAULT_DB if Path(DEFAULT_DB).is_file() else None)
@@ -280,7 +290,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
     def template_of(target: str) -> Any:
         key = site_key(profiles[target], inputs[target][1])
         if key not in stored:
-            stored[key] = read_template(template_db, key) if template_db else None
+            stored[key] = stored_template(template_db, key).rules() if template_db else None
         return stored[key]
 
     results: dict[str, Article | Exception] = {}
@@ -317,32 +327,39 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
 
     writer = None
     if db:
+        from pipelines.store import Store, StoreError
         from pipelines.writer import Writer
 
         try:
-            writer = Writer(lambda: Store(db, batch_size=0))
+            writer = Writer(lambda: Store(db, batch_size=0), flush_seconds=0.05)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
     failures = 0
+    saved: dict[str, Any] = {}  # target -> the future of its row, all queued at once
+    if writer is not None:
+        for target, (raw, url, _encoding) in readable:
+            article = results.get(target)
+            if isinstance(article, Article) and article.url:
+                key = site_key(profiles[target], article.url)
+                version = getattr(template_of(target), "version", None)
+                saved[target] = writer.submit(
+                    lambda store, a=article, k=key, u=url, r=raw, v=version:
+                    store.save(a, k, fetched_url=u, raw=r, template_version=v))
     try:
         for target in targets:
             try:
                 found = inputs[target]
                 if isinstance(found, Exception):
                     raise found
-                raw, url, _encoding = found
                 article = results[target]
                 if isinstance(article, Exception):
                     raise article
                 if writer is not None:
                     if not article.url:
                         raise FetchError("the page has no canonical link: give --url to store it")
-                    key = site_key(profiles[target], article.url)
-                    version = getattr(template_of(target), "version", None)
-                    writer.submit(lambda store, a=article, k=key, u=url, r=raw, v=version:
-                                  store.save(a, k, fetched_url=u, raw=r,
-                                             template_version=v)).result()
-            except (FetchError, NoArticle, ExtractFailed, OSError, StoreError) as exc:
+                    saved[target].result()
+            except (FetchError, NoArticle, ExtractFailed, OSError, sqlite3.Error,
+                    RuntimeError) as exc:  # StoreError, a stopped writer
                 failures += 1
                 click.echo(f"error: {target}: {exc}", err=True)
                 if as_json:
@@ -371,10 +388,9 @@ def extract_workers(timeout: float | None, pages: int = 2) -> Any:
     under ``timeout`` or the crawl's deadline setting."""
     from pipelines.worker import ExtractWorkers
 
-    settings = project_settings()
-    return ExtractWorkers(max(1, min(pages, settings.getint("NEWSCRAWL_EXTRACT_WORKERS"))),
-                          timeout or settings.getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"),
-                          settings.getint("NEWSCRAWL_WORKER_MEMORY_MB"))
+    return ExtractWorkers(max(1, min(pages, int(setting("NEWSCRAWL_EXTRACT_WORKERS")))),
+                          timeout or float(setting("NEWSCRAWL_EXTRACT_TIMEOUT")),
+                          int(setting("NEWSCRAWL_WORKER_MEMORY_MB")))
 
 
 def open_store(db: str) -> Any:

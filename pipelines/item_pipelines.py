@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+from array import array
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -62,6 +63,11 @@ class DataPath:
         self.template = Template()
         self.rules = TemplateRules()
         self._unapplied = 0
+        # What each page stored in this run was extracted with, compactly: which rules, and
+        # the block and line fingerprints it held, so the end of the run re-extracts only the
+        # pages that rules learned later would change.
+        self.versions: dict[str, TemplateRules] = {}
+        self.shaped: list[tuple[int, str, array, array]] = []
         self._pool: ExtractWorkers | None = None
         self._lock = threading.Lock()
         crawler.signals.connect(self.close_pool, signal=signals.engine_stopped)
@@ -86,7 +92,38 @@ class DataPath:
 
     def start_template(self, template: Template) -> None:
         self.template = template
-        self.rules = template.rules()
+        self._publish(template.rules())
+
+    def _publish(self, rules: TemplateRules) -> None:
+        self.versions.setdefault(rules.version, rules)
+        self.rules = rules
+
+    def stored(self, article_id: int, result: Any) -> None:
+        """Remember what a stored page was extracted with (called in the writer thread)."""
+        blocks = result.page_print.blocks if result.page_print is not None else ()
+        lines = result.body_print.lines if result.body_print is not None else ()
+        self.shaped.append((article_id, result.template_version,
+                            array("Q", (int(fp, 16) for fp in blocks)),
+                            array("Q", (int(fp, 16) for fp in lines))))
+
+    def stale(self, final: TemplateRules) -> list[int]:
+        """The pages of this run whose body the ``final`` rules would change: extracted
+        with no rules (another extraction mode), with rules that ``final`` dropped, or
+        holding a block or line that ``final`` added."""
+        ids = []
+        for article_id, version, blocks, lines in self.shaped:
+            if version == final.version:
+                continue
+            used = self.versions.get(version)
+            if used is None or not (used.blocks or used.lines) \
+                    or used.blocks - final.blocks or used.lines - final.lines:
+                ids.append(article_id)
+                continue
+            added_blocks = {int(fp, 16) for fp in final.blocks - used.blocks}
+            added_lines = {int(fp, 16) for fp in final.lines - used.lines}
+            if any(fp in added_blocks for fp in blocks) or any(fp in added_lines for fp in lines):
+                ids.append(article_id)
+        return sorted(set(ids))
 
     def learn(self, page: templates.PagePrint | None, body: templates.BodyPrint | None) -> None:
         """Count a new story's blocks and lines; publish new rules every ``refresh`` stories."""
@@ -94,7 +131,7 @@ class DataPath:
             return
         self._unapplied += 1
         if self._unapplied >= self.refresh:
-            self.rules = self.template.rules()
+            self._publish(self.template.rules())
             self._unapplied = 0
 
 
@@ -209,7 +246,6 @@ class StorePipeline:
         self.writer: Writer | None = None
         self.run_id: int | None = None
         self.site = ""
-        self.rules_at_start = TemplateRules()
         self.failed = False
         self._room: asyncio.Semaphore | None = None
 
@@ -242,7 +278,6 @@ class StorePipeline:
             if self.data.learning:
                 self.data.start_template(
                     self.writer.call(lambda s: s.load_template(self.site)).result())
-                self.rules_at_start = self.data.rules
         except (StoreError, sqlite3.Error) as exc:
             logger.error("%s", exc)
             self.stats.set_value("newscrawl/store/error", f"{self.path}: {exc}")
@@ -275,8 +310,12 @@ class StorePipeline:
         result = item.result
 
         def after(saved: Saved) -> None:  # in the writer thread, once committed
-            if learn is not None and saved.outcome == "new" and result is not None:
+            if learn is None or result is None:
+                return
+            if saved.outcome == "new":
                 learn(result.page_print, result.body_print)
+            if saved.outcome in ("new", "updated"):
+                self.data.stored(saved.article_id, result)
 
         async with self._room:
             try:
@@ -321,14 +360,16 @@ class StorePipeline:
             if not self.data.learning:
                 return
             rules = self.data.template.rules()
-            self.data.rules = rules
-            if rules != self.rules_at_start:
-                site, run_id, pool = self.crawler.spider.site, self.run_id, self.data.pool()
+            self.data._publish(rules)
+            stale = self.data.stale(rules)
+            if stale:
+                site, pool = self.crawler.spider.site, self.data.pool()
                 done = await asyncio.wrap_future(self.writer.call(
-                    lambda store: reextract(store, site, rules, run_id, workers=pool)))
+                    lambda store: reextract(store, site, rules, workers=pool, ids=stale)))
                 self.stats.set_value("newscrawl/template/reextracted", done.changed)
-                logger.info("Template changed: re-extracted %s pages of this run, %s "
-                            "bodies changed", done.checked, done.changed)
+                self.stats.set_value("newscrawl/template/rechecked", done.checked)
+                logger.info("Template changed: re-extracted the %s pages of this run it "
+                            "affects, %s bodies changed", done.checked, done.changed)
             template = self.data.template
             await asyncio.wrap_future(self.writer.call(
                 lambda store: store.save_template(self.site, template)))

@@ -35,7 +35,7 @@ class Reextracted:
 
 
 def _results(store: Store, site: SiteProfile, template: TemplateRules | None,
-             run_id: int | None, workers: Any, chunk: int,
+             run_id: int | None, workers: Any, chunk: int, ids: list[int] | None,
              ) -> Iterator[tuple[dict[str, Any], Article | NoArticle]]:
     """(stored row, new extraction) pairs in id order, ``2 x workers`` pages in flight."""
     in_flight: deque[tuple[dict[str, Any], Future | Article | NoArticle]] = deque()
@@ -51,7 +51,7 @@ def _results(store: Store, site: SiteProfile, template: TemplateRules | None,
         except Exception as exc:  # noqa: BLE001 - a timeout or a dead worker: keep the row
             return row, NoArticle(getattr(exc, "reason", "extract_error"), str(exc))
 
-    for row in store.stored_pages(site.name, run_id, chunk):
+    for row in store.stored_pages(site.name, run_id, chunk, ids):
         html = row.pop("html")
         if workers is not None:
             pending: Any = workers.submit_extract(html, row["page_url"], site, row["encoding"],
@@ -71,13 +71,14 @@ def _results(store: Store, site: SiteProfile, template: TemplateRules | None,
 
 def reextract(store: Store, site: SiteProfile, template: TemplateRules | None = None,
               run_id: int | None = None, workers: Any = None,
-              chunk: int = CHUNK) -> Reextracted:
+              chunk: int = CHUNK, ids: list[int] | None = None) -> Reextracted:
     """Re-extract every stored page of ``site`` (or of one run) and rewrite changed bodies.
 
     The story keeps its row and URL; a page that no longer yields a body keeps its old one
     (and is counted as failed), so nothing stored is lost.  ``workers``
     (:class:`pipelines.worker.ExtractWorkers`) runs the pages on all its processes under the
     extraction deadline: a new extractor version or rule can make a page slow that was not.
+    ``ids`` restricts it to those articles (the crawl passes the pages a rule change affects).
     Each row records the extractor and template version that produced its body.
     """
     version = template.version if template is not None else "none"
@@ -93,7 +94,7 @@ def reextract(store: Store, site: SiteProfile, template: TemplateRules | None = 
                     store.rewrite(article_id, article, version)
         writes.clear()
 
-    for row, found in _results(store, site, template, run_id, workers, chunk):
+    for row, found in _results(store, site, template, run_id, workers, chunk, ids):
         result.checked += 1
         if isinstance(found, NoArticle):
             result.failed += 1

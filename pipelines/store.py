@@ -231,24 +231,6 @@ class RunLock:
             self._fd = None
 
 
-def read_template(path: str | Path, site: str) -> Template:
-    """The stored template of ``site``, read-only (no migration, no lock): what a one-off
-    extraction applies, so it gives the same body a crawl of the same database gives."""
-    path = Path(path)
-    if not path.is_file():
-        return Template()
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            row = conn.execute("select template from templates where site = ?",
-                               [site]).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return Template()  # not a newscrawl database (yet): nothing learned
-    return Template.from_dict(json.loads(row[0])) if row else Template()
-
-
 class KnownUrls:
     """A compact, read-only set of URLs: a sorted array of their 64-bit hashes.
 
@@ -380,8 +362,11 @@ class Store:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK TO item")
-            self.db.execute("RELEASE item")
+            try:
+                self.db.execute("ROLLBACK TO item")
+                self.db.execute("RELEASE item")
+            except sqlite3.Error:
+                pass  # SQLite already rolled the whole transaction back (disk full): say why
             raise
         self.db.execute("RELEASE item")
 
@@ -648,12 +633,19 @@ class Store:
         self.commit()
 
     def stored_pages(self, site: str | None = None, run_id: int | None = None,
-                     chunk: int = 200) -> Iterator[dict[str, Any]]:
+                     chunk: int = 200, ids: list[int] | None = None
+                     ) -> Iterator[dict[str, Any]]:
         """Stored raw pages with their article's id, URL, site and content hash, in id order.
 
         Read in keyset-paginated chunks (``id > last``), so memory stays bounded whatever the
         database's size, and no read transaction stays open between chunks (writers, this
-        store's own included, can commit in between)."""
+        store's own included, can commit in between).  ``ids`` keeps only those articles."""
+        if ids is not None:
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), chunk):
+                part = ordered[start:start + chunk]
+                yield from self._pages_by_id(part, site)
+            return
         where, params = ["a.id > ?"], []
         if site is not None:
             where.append("a.site = ?")
@@ -674,6 +666,16 @@ class Store:
                 yield {"id": article_id, "url": url, "site": site_name,
                        "content_hash": content, "page_url": page_url, "encoding": encoding,
                        "html": gzip.decompress(html)}
+
+    def _pages_by_id(self, ids: list[int], site: str | None) -> Iterator[dict[str, Any]]:
+        rows = self.db.execute(
+            "select a.id, a.url, a.site, a.content_hash, p.url, p.encoding, p.html_gzip from "
+            f"pages p join articles a on a.id = p.article_id where a.id in "
+            f"({','.join('?' * len(ids))})" + (" and a.site = ?" if site else "")
+            + " order by a.id", [*ids, *([site] if site else [])]).fetchall()
+        for article_id, url, site_name, content, page_url, encoding, html in rows:
+            yield {"id": article_id, "url": url, "site": site_name, "content_hash": content,
+                   "page_url": page_url, "encoding": encoding, "html": gzip.decompress(html)}
 
     def rewrite(self, article_id: int, article: Article,
                 template_version: str | None = None) -> None:

@@ -334,6 +334,28 @@ class Template:
         }
 
 
+def stored_template(path, site: str) -> Template:
+    """The template of ``site`` stored in a newscrawl database, read-only (no migration, no
+    lock, no sqlite-utils): what a one-off extraction applies, so that it gives the body a
+    crawl of the same database gives.  An empty template when there is none."""
+    import json
+    import sqlite3
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        return Template()
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("select template from templates where site = ?",
+                               [site]).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return Template()  # not a newscrawl database (yet): nothing learned
+    return Template.from_dict(json.loads(row[0])) if row else Template()
+
+
 def _bump(counts: Dict[str, int], samples: Dict[str, List[str]], fp: str, key: str, text: str) -> None:
     c = counts.get(fp, 0) + 1
     counts[fp] = c

@@ -29,13 +29,16 @@ def sniff_canonical(raw: bytes) -> str | None:
     return m.group(1).decode("utf-8", "replace") if m else None
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement:
+def parse_html(text: str, huge: bool = False) -> lxml.html.HtmlElement:
     """Parse decoded HTML; the bytes are re-encoded so ``<meta charset>`` cannot mislead lxml.
 
     Raises :class:`NoArticle` (``too_deep``) when libxml2 stopped at its nesting limit: what
     it kept is the page's top (the menu), and the article below was silently dropped.
+    ``huge`` raises that limit from 256 to 2,048 levels (libxml2's XML_PARSE_HUGE), as
+    parsel does: for reading a listing's links, where no body is at stake.
     """
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                  huge_tree=huge)
     text = XML_DECL.sub("", text, count=1)
     tree = lxml.html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
     for error in parser.error_log:
@@ -137,4 +140,4 @@ def links_of(raw: bytes, url: str | None, encoding: str | None = None) -> list[s
     html = decode_html(raw, encoding)[0].replace("\x00", "")
     if not html.strip():
         raise NoArticle("empty", "the page is empty")
-    return page_links(parse_html(html), url)
+    return page_links(parse_html(html, huge=True), url)

@@ -637,15 +637,32 @@ class Store:
                      ) -> Iterator[dict[str, Any]]:
         """Stored raw pages with their article's id, URL, site and content hash, in id order.
 
-        Read in keyset-paginated chunks (``id > last``), so memory stays bounded whatever the
-        database's size, and no read transaction stays open between chunks (writers, this
-        store's own included, can commit in between).  ``ids`` keeps only those articles."""
+        The ids are read in keyset-paginated chunks (``id > last``) and each page on its own
+        when it is wanted, so memory holds one page whatever the database's size, and no
+        read transaction stays open across the caller's work (writers, this store's own
+        included, commit in between).  ``ids`` keeps only those articles."""
         if ids is not None:
-            ordered = sorted(ids)
-            for start in range(0, len(ordered), chunk):
-                part = ordered[start:start + chunk]
-                yield from self._pages_by_id(part, site)
-            return
+            wanted = sorted(ids)
+            chunks: Iterator[list[int]] = (wanted[i:i + chunk]
+                                           for i in range(0, len(wanted), chunk))
+        else:
+            chunks = self._id_chunks(site, run_id, chunk)
+        for part in chunks:
+            for article_id in part:
+                row = self.db.execute(
+                    "select a.id, a.url, a.site, a.content_hash, p.url, p.encoding, "
+                    "p.html_gzip from pages p join articles a on a.id = p.article_id "
+                    "where a.id = ?" + (" and a.site = ?" if site else ""),
+                    [article_id, *([site] if site else [])]).fetchone()
+                if row is None:
+                    continue
+                _id, url, site_name, content, page_url, encoding, html = row
+                yield {"id": article_id, "url": url, "site": site_name,
+                       "content_hash": content, "page_url": page_url, "encoding": encoding,
+                       "html": gzip.decompress(html)}
+
+    def _id_chunks(self, site: str | None, run_id: int | None,
+                   chunk: int) -> Iterator[list[int]]:
         where, params = ["a.id > ?"], []
         if site is not None:
             where.append("a.site = ?")
@@ -653,29 +670,15 @@ class Store:
         if run_id is not None:
             where.append("a.run_id = ?")
             params.append(run_id)
-        sql = ("select a.id, a.url, a.site, a.content_hash, p.url as page_url, p.encoding, "
-               "p.html_gzip from pages p join articles a on a.id = p.article_id where "
+        sql = ("select a.id from pages p join articles a on a.id = p.article_id where "
                + " and ".join(where) + " order by a.id limit ?")
         last = 0
         while True:
-            rows = self.db.execute(sql, [last, *params, chunk]).fetchall()
-            if not rows:
+            part = [r[0] for r in self.db.execute(sql, [last, *params, chunk]).fetchall()]
+            if not part:
                 return
-            for article_id, url, site_name, content, page_url, encoding, html in rows:
-                last = article_id
-                yield {"id": article_id, "url": url, "site": site_name,
-                       "content_hash": content, "page_url": page_url, "encoding": encoding,
-                       "html": gzip.decompress(html)}
-
-    def _pages_by_id(self, ids: list[int], site: str | None) -> Iterator[dict[str, Any]]:
-        rows = self.db.execute(
-            "select a.id, a.url, a.site, a.content_hash, p.url, p.encoding, p.html_gzip from "
-            f"pages p join articles a on a.id = p.article_id where a.id in "
-            f"({','.join('?' * len(ids))})" + (" and a.site = ?" if site else "")
-            + " order by a.id", [*ids, *([site] if site else [])]).fetchall()
-        for article_id, url, site_name, content, page_url, encoding, html in rows:
-            yield {"id": article_id, "url": url, "site": site_name, "content_hash": content,
-                   "page_url": page_url, "encoding": encoding, "html": gzip.decompress(html)}
+            last = part[-1]
+            yield part
 
     def rewrite(self, article_id: int, article: Article,
                 template_version: str | None = None) -> None:

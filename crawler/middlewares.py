@@ -22,8 +22,11 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
 logger = logging.getLogger(__name__)
@@ -183,6 +186,27 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
     run, and only the first 500 KiB of a large file is parsed.  Each case is logged and
     counted under ``newscrawl/robotstxt/<outcome>``."""
 
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """Scrapy's, without its ERROR and traceback for a robots.txt that cannot be
+        fetched: refused, DNS and timeouts are ordinary faults, logged in one line by
+        :meth:`_robots_error`."""
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            url = urlparse_cached(request)
+            robots = Request(f"{url.scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
+                             meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
+            try:
+                response = await self.crawler.engine.download_async(robots)
+                await self._parse_robots(response, netloc, request)
+            except Exception as exc:  # every failure is a policy decision, see _robots_error
+                self._robots_error(exc, netloc)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
             self._disallow(netloc, f"HTTP {response.status}", "disallow_all/server_error")
@@ -203,7 +227,7 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         if not isinstance(exc, IgnoreRequest):
             key = f"robotstxt/exception_count/{type(exc)}"
             self._stats.inc_value(key)
-        self._disallow(netloc, f"unreachable ({exc.__class__.__name__})",
+        self._disallow(netloc, f"unreachable ({exc.__class__.__name__}: {exc})",
                        "disallow_all/unreachable")
 
     def _disallow(self, netloc: str, why: str, key: str) -> None:

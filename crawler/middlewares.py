@@ -21,17 +21,19 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import get_meta_refresh
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
 logger = logging.getLogger(__name__)
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
+DEFAULT_PORTS = {"http": 80, "https": 443}
 # RFC 9309 2.5: a crawler must parse at least the first 500 KiB of a robots.txt.
 ROBOTS_PARSE_LIMIT = 500 * 1024
 
@@ -62,6 +64,27 @@ def is_private_host(host: str) -> bool:
         return host.lower() == "localhost" or host.lower().endswith(".localhost")
 
 
+def on_site(url: str, hosts: list[str] | tuple[str, ...]) -> bool:
+    """True when ``url``'s host and port are those of one of ``hosts`` (``host[:port]``) or
+    of a subdomain.  A host is a host and a port: another port of the same machine is
+    another server, so it is offsite; a host without a port means the default port of
+    the URL's scheme (so an http -> https upgrade stays on the site)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        return False
+    if port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        port = None
+    for allowed in hosts:
+        wanted = urlsplit(f"//{allowed}")
+        name = (wanted.hostname or "").lower()
+        if (host == name or host.endswith(f".{name}")) and port == wanted.port:
+            return True
+    return False
+
+
 class RedirectGuardMiddleware:
     """Refuses and counts redirects that leave the site, its schemes, or go round in a loop.
 
@@ -70,6 +93,10 @@ class RedirectGuardMiddleware:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
+        settings = crawler.settings
+        self.meta_refresh = settings.getbool("METAREFRESH_ENABLED")
+        self.meta_refresh_max_delay = settings.getfloat("METAREFRESH_MAXDELAY")
+        self.meta_refresh_ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedirectGuardMiddleware:
@@ -79,23 +106,41 @@ class RedirectGuardMiddleware:
                          spider: Any = None) -> Response:
         location = response.headers.get(b"Location")
         if response.status not in REDIRECT_CODES or not location:
+            self._check_meta_refresh(request, response)
             return response
         target = urljoin(request.url, location.decode("latin-1").strip())
         parts = urlsplit(target)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
             self._refuse(f"redirects/refused_scheme/{scheme or 'none'}", request, target)
-        domains = getattr(self.crawler.spider, "allowed_domains", None) or []
-        host = (parts.hostname or "").lower()
-        onsite = not domains or any(host == d or host.endswith(f".{d}") for d in domains)
-        if not onsite and is_private_host(parts.hostname or ""):
-            self._refuse("redirects/private", request, target)
-        if not onsite:
-            self._refuse("redirects/offsite", request, target)
+        self._check_site(request, target)
         seen = {*request.meta.get("redirect_urls", []), request.url}
         if target.split("#")[0] in {u.split("#")[0] for u in seen}:
             self._refuse("redirects/loop", request, target)
         return response
+
+    def _check_meta_refresh(self, request: Request, response: Response) -> None:
+        """The meta refresh Scrapy's MetaRefreshMiddleware would follow (same conditions) is
+        held to the same site rule as a 3xx, before it is requested."""
+        if (not self.meta_refresh or request.meta.get("dont_redirect")
+                or not isinstance(response, HtmlResponse)):
+            return
+        interval, target = get_meta_refresh(response, ignore_tags=self.meta_refresh_ignore_tags)
+        if (target and interval < self.meta_refresh_max_delay
+                and urlsplit(target).scheme.lower() in ("http", "https")):
+            self._check_site(request, target)
+
+    def _check_site(self, request: Request, target: str) -> None:
+        spider = self.crawler.spider
+        site = getattr(spider, "site", None)
+        hosts = [site.primary_host] if site else getattr(spider, "allowed_domains", None)
+        if not hosts or on_site(target, hosts):
+            return
+        host = (urlsplit(target).hostname or "").lower()
+        same_machine = any(host == (urlsplit(f"//{h}").hostname or "").lower() for h in hosts)
+        if is_private_host(host) and not same_machine:  # the site's own host on another port
+            self._refuse("redirects/private", request, target)
+        self._refuse("redirects/offsite", request, target)
 
     def _refuse(self, key: str, request: Request, target: str) -> None:
         _count(self.crawler, key)

@@ -85,6 +85,12 @@ def redirect(location: str, code: int = 302) -> Behaviour:
     return html("", status=code, headers={"Location": location})
 
 
+def meta_refresh(location: str) -> Behaviour:
+    """A 200 page whose only content is ``<meta http-equiv=refresh>`` to ``location``."""
+    return html(f"<html><head><meta http-equiv='refresh' content='0; url={location}'>"
+                f"</head><body></body></html>")
+
+
 def drip(total: int = 2000, interval: float = 0.3) -> Behaviour:
     """Headers at once, then one byte every ``interval`` seconds."""
     def run(h: BaseHTTPRequestHandler) -> None:

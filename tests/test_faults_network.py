@@ -11,7 +11,8 @@ import time
 
 from tests.conftest import FAST, assert_intact, newscrawl, query, seed
 from tests.hostile import (article_html, article_path as a, bomb, drip, endless, hang, hostile,
-                           html, listing, lying_length, redirect, reset, sequence, status)
+                           html, listing, lying_length, meta_refresh, redirect, reset, sequence,
+                           status)
 
 # Small bounds so the faults end fast; the mechanisms are the production ones.
 BOUNDS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1", "-s", "NEWSCRAWL_RETRY_BACKOFF=0.1",
@@ -105,3 +106,32 @@ def test_network_faults_are_bounded_counted_and_contained(tmp_path):
     assert not server.hit_times(a(7)) and not server.hit_times(a(8))
     # The reason of each refusal is in the log, named.
     assert "Refused redirect (loop)" in log and "Refused redirect (private)" in log
+
+
+def test_redirect_to_another_port_of_the_same_host_is_offsite(tmp_path):
+    """A host is a host and a port: 127.0.0.1:A redirecting to 127.0.0.1:B leaves the site,
+    by a 3xx status or a meta refresh, and B is never asked."""
+    db = tmp_path / "a.db"
+    other_routes = {a(n): html(article_html(n)) for n in range(1, 100)}
+    with hostile(other_routes) as (other, other_base):
+        faults = {70 + i: redirect(f"{other_base}{a(70 + i)}", code)
+                  for i, code in enumerate((301, 302, 303, 307, 308))}
+        faults[75] = meta_refresh(f"{other_base}{a(75)}")
+        faults[76] = meta_refresh(a(1).replace("_1.", "_2."))  # same site: followed
+        pages = {a(n): html(article_html(n)) for n in (1, 2)} | {a(n): b for n, b in faults.items()}
+        pages["/World/"] = html(listing([a(1), *(a(n) for n in faults), f"{other_base}{a(77)}"]))
+        pages["/robots.txt"] = html("User-agent: *\nAllow: /\n", content_type="text/plain")
+        with hostile(pages) as (_server, base):
+            before = seed(db, base)
+            result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db),
+                               *FAST, *BOUNDS)
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    assert not other.hits, other.hits
+    assert stats["newscrawl/redirects/offsite"] == 6
+    assert stats["newscrawl/links/offsite"] == 1  # the direct link to the other port
+    stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+    assert stored == {a(n) for n in (1, 2, 900, 901)}
+    assert_intact(db, before)
+    assert result.stderr.count("Refused redirect (offsite)") == 6
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0  # a refusal is policy, not a failed fetch

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import ssl
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -29,6 +30,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
+
+from crawler.outcome import TLS_HINT
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,28 @@ def on_site(url: str, hosts: list[str] | tuple[str, ...]) -> bool:
         if (host == name or host.endswith(f".{name}")) and port == wanted.port:
             return True
     return False
+
+
+def tls_failure(exc: BaseException | None) -> str | None:
+    """What failed in TLS behind a download error (e.g. ``certificate verify failed``), or
+    None when the error is not a TLS one.  Twisted wraps the OpenSSL error in a
+    ``ResponseNeverReceived`` whose ``reasons`` are Failures, and Scrapy wraps that."""
+    from OpenSSL import SSL
+
+    stack, seen = [exc], set()
+    while stack:
+        err = stack.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, SSL.Error):
+            details = [d[-1] for d in (err.args[0] if err.args else []) if isinstance(d, tuple)]
+            return ", ".join(d for d in details if d) or str(err) or "TLS error"
+        if isinstance(err, ssl.SSLError):
+            return err.reason or str(err)
+        stack += [err.__cause__, err.__context__]
+        stack += [getattr(r, "value", None) for r in getattr(err, "reasons", None) or []]
+    return None
 
 
 class RedirectGuardMiddleware:
@@ -272,8 +297,13 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         if not isinstance(exc, IgnoreRequest):
             key = f"robotstxt/exception_count/{type(exc)}"
             self._stats.inc_value(key)
-        self._disallow(netloc, f"unreachable ({exc.__class__.__name__}: {exc})",
-                       "disallow_all/unreachable")
+        tls = tls_failure(exc)
+        if tls:
+            _count(self.crawler, "errors/tls")
+            why = f"unreachable (TLS: {tls}; {TLS_HINT})"
+        else:
+            why = f"unreachable ({exc.__class__.__name__}: {exc})"
+        self._disallow(netloc, why, "disallow_all/unreachable")
 
     def _disallow(self, netloc: str, why: str, key: str) -> None:
         _count(self.crawler, f"robotstxt/{key}")

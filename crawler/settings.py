@@ -16,6 +16,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Bounded work per response: news pages are small, so anything huge is a fault.
+# Verify TLS certificates (Scrapy's default is not to); a site profile's
+# verify_certificates = false, or -s DOWNLOAD_VERIFY_CERTIFICATES=False, turns it off.
+DOWNLOAD_VERIFY_CERTIFICATES = True
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024

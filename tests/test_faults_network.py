@@ -11,8 +11,8 @@ import time
 
 from tests.conftest import FAST, assert_intact, newscrawl, query, seed
 from tests.hostile import (article_html, article_path as a, bomb, drip, endless, hang, hostile,
-                           html, listing, lying_length, meta_refresh, redirect, reset, sequence,
-                           status)
+                           html, listing, lying_length, meta_refresh, redirect, reset,
+                           self_signed_tls, sequence, status)
 
 # Small bounds so the faults end fast; the mechanisms are the production ones.
 BOUNDS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1", "-s", "NEWSCRAWL_RETRY_BACKOFF=0.1",
@@ -135,3 +135,43 @@ def test_redirect_to_another_port_of_the_same_host_is_offsite(tmp_path):
     assert result.stderr.count("Refused redirect (offsite)") == 6
     assert "Traceback" not in result.stderr
     assert result.returncode == 0  # a refusal is policy, not a failed fetch
+
+
+def test_tls_certificates_are_verified_by_default(tmp_path):
+    """An HTTPS site on 127.0.0.1 with a self-signed certificate made here: refused and
+    counted by default (robots.txt and pages alike); -s or the site profile accepts it."""
+    db = tmp_path / "a.db"
+    profile = tmp_path / "trusted.toml"
+    profile.write_text('extends = "bjreview"\nverify_certificates = false\n')
+    pages = {a(n): html(article_html(n)) for n in GOOD}
+    pages["/World/"] = html(listing([a(n) for n in GOOD]))
+    pages["/robots.txt"] = html("User-agent: *\nAllow: /\n", content_type="text/plain")
+    with hostile(pages, tls=self_signed_tls(tmp_path)) as (server, base):
+        before = seed(db, base)
+
+        def crawl(*extra: str):
+            result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db),
+                               *FAST, *BOUNDS, "-s", "RETRY_TIMES=0", *extra)
+            assert "Traceback" not in result.stderr
+            stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+            return result, stats
+
+        refused, stats = crawl()
+        assert refused.returncode == 69, refused.stderr[-2000:]
+        assert stats["newscrawl/errors/tls"] == 1
+        assert "certificate verify failed" in refused.stderr
+        assert "DOWNLOAD_VERIFY_CERTIFICATES=False" in refused.stderr
+        assert not server.hits  # no HTTP request got past the handshake
+        no_robots, stats = crawl("-s", "ROBOTSTXT_OBEY=False")
+        assert no_robots.returncode == 69 and stats["newscrawl/errors/tls"] == 1
+        assert "Failed " + f"{base}/World/ (tls): certificate verify failed" in no_robots.stderr
+        assert not server.hits
+        assert_intact(db, before)
+
+        accepted, _stats = crawl("-s", "DOWNLOAD_VERIFY_CERTIFICATES=False")
+        assert accepted.returncode == 0, accepted.stderr[-2000:]
+        stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+        assert stored == {a(n) for n in (*GOOD, 900, 901)}
+        by_profile, stats = crawl("--site-file", str(profile), "--full")
+        assert by_profile.returncode == 0, by_profile.stderr[-2000:]
+        assert stats["newscrawl/pages/listing"] == 1 and not stats.get("newscrawl/errors/tls")

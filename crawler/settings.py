@@ -43,7 +43,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # No control surfaces on an unattended crawler, and no credentials in its logs.
-EXTENSIONS = {"crawler.redact.RedactSecrets": 0, "crawler.monitor.ReactorLag": 0}
+EXTENSIONS = {"crawler.redact.RedactSecrets": 0, "crawler.monitor.ReactorLag": 0,
+              "crawler.jobdir.JobdirCheck": 0}
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 

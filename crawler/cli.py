@@ -142,6 +142,11 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
                         + ": check that its folder exists and is writable, and that the disk "
                         "is not full; everything reported as stored above is in the database",
                         EXIT_DATABASE)
+    if reason == "memusage_exceeded":
+        raise RunFailed(f"the crawl was stopped at MEMUSAGE_LIMIT_MB="
+                        f"{settings.getint('MEMUSAGE_LIMIT_MB')} (peak "
+                        f"{stats.get('memusage/max', 0) // 2**20} MiB): a runaway page or "
+                        "queue; everything reported as stored above is in the database")
     if reason != "finished":
         hint = f" (resume with --jobdir {jobdir})" if jobdir else ""
         raise RunFailed(f"the crawl did not finish normally: {reason}{hint}")

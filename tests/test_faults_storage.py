@@ -194,3 +194,29 @@ def test_damaged_jobdir_is_moved_aside_and_the_crawl_goes_on(tmp_path, damaged):
     stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
     assert stored == {article_path(n) for n in (*ids, 900, 901)}
     assert_intact(db, before)
+
+
+def test_memory_limit_stops_the_run_and_the_ledger_says_so(tmp_path):
+    """The project sets a memory limit (Scrapy's default is none).  Crossing it is made
+    real by a limit below what the running process already holds; the run stops, the
+    ledger records memusage_exceeded and the exit status is 1, no traceback."""
+    from crawler.cli import project_settings
+    from tests.hostile import article_path, drip, hostile, html, listing
+
+    settings = project_settings()
+    assert 0 < settings.getint("MEMUSAGE_WARNING_MB") < settings.getint("MEMUSAGE_LIMIT_MB")
+    db = tmp_path / "a.db"
+    routes = {article_path(n): drip(total=400, interval=0.05) for n in range(1, 6)}
+    routes["/World/"] = html(listing([article_path(n) for n in range(1, 6)]))
+    with hostile(routes) as (_server, base):
+        before = seed(db, base)
+        result = crawl(base, db, "-s", "MEMUSAGE_LIMIT_MB=50", "-s", "MEMUSAGE_WARNING_MB=40",
+                       "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.5")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "stopped at MEMUSAGE_LIMIT_MB=50" in result.stderr
+    assert "Memory usage reached 40MiB" in result.stderr
+    assert "Traceback" not in result.stderr
+    run = query(db, "select finish_reason, stats from runs order by id desc limit 1")[0]
+    assert run["finish_reason"] == "memusage_exceeded"
+    assert json.loads(run["stats"])["memusage/limit_reached"] == 1
+    assert_intact(db, before)

@@ -117,11 +117,12 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     from crawler.spiders.world import WorldSpider
     from crawler.summary import format_summary
 
-    from crawler.redact import install as redact_logs
+    from crawler.redact import install as redact_logs, remember_secrets
 
     redact_logs()  # before Scrapy logs its first line
     profile = resolve_site(site, site_file, start_url)
     settings = project_settings(overrides)
+    remember_secrets(settings.items())
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")

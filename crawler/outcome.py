@@ -50,6 +50,11 @@ def failure_reason(stats: dict[str, Any],
     stored = sum(v for k, v in stats.items()
                  if k.startswith(("newscrawl/articles/", "newscrawl/dedup/")))
     fetched = stats.get("newscrawl/pages/article", 0)
+    unread = (stats.get("newscrawl/skipped/listing_too_deep", 0)
+              + stats.get("newscrawl/skipped/listing_no_links", 0))
+    if not stored and not fetched and unread:
+        return (f"nothing was stored: {unread} listing page(s) gave no links (nested deeper "
+                "than the HTML parser goes, or none at all; see the log)")
     if not stored and (fetched or stats.get("newscrawl/skipped/robots_forbidden")):
         # An incremental run that found no new links fetches no article and is fine.
         return (f"nothing was stored: {fetched} article pages fetched, none held an article, "

@@ -253,3 +253,36 @@ def test_one_paragraph_repeated_is_no_article_in_crawl_and_extract(tmp_path):
         assert output.returncode == 1 and "one paragraph repeated" in output.stderr
     # The same paragraph once, or a story of distinct paragraphs, is still an article.
     assert extract(article_html(4, body=ONE_PARAGRAPH).encode(), URL).text
+
+
+def nested_listing(links: list[str], depth: int) -> str:
+    """A listing whose article links sit ``depth`` elements deep (a broken template)."""
+    items = "".join(f"<li><a href='{href}'>story {i}</a></li>" for i, href in enumerate(links))
+    return (f"<html><head><meta charset='utf-8'><title>World</title></head><body>"
+            f"<nav><a href='/World/'>World</a></nav>" + "<div>" * depth + f"<ul>{items}</ul>"
+            + "</div>" * depth + "</body></html>")
+
+
+@pytest.mark.parametrize(("depth", "exit_code", "stored"), [(2100, 1, set()), (200, 0, {1, 2})],
+                         ids=["beyond_parser_depth", "deep_but_parsed"])
+def test_listing_links_beyond_parser_depth_are_counted_and_logged(tmp_path, depth, exit_code,
+                                                                  stored):
+    routes = {a(n): html(article_html(n)) for n in (1, 2)}
+    routes["/World/"] = html(nested_listing([a(1), a(2)], depth))
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        before = seed(db, base)
+        result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db), *FAST)
+    assert result.returncode == exit_code, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    rows = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+    assert rows == {a(n) for n in (*stored, 900, 901)}
+    assert_intact(db, before)
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    if stored:
+        assert "newscrawl/skipped/listing_too_deep" not in stats
+        return
+    assert stats["newscrawl/skipped/listing_too_deep"] == 1
+    assert "No links read from the listing page" in result.stderr
+    assert "the HTML parser gave up on the page: Excessive depth" in result.stderr
+    assert "listing page(s) gave no links" in result.stderr

@@ -197,6 +197,9 @@ class WorldSpider(scrapy.Spider):
         links = await self.page_links(response)
         if links is None:
             return
+        if not links:
+            self._count("skipped/listing_no_links")
+            self.logger.warning("No links on the listing page %s", response.url)
         pages: list[tuple[int, str]] = []
         for request in self.follow_links(response.url, links, pages):
             yield request

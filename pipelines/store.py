@@ -380,8 +380,11 @@ class Store:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK TO item")
-            self.db.execute("RELEASE item")
+            # SQLite may have rolled the whole transaction back (SQLITE_FULL does): then the
+            # savepoint is gone, and the original error is the one to report.
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK TO item")
+                self.db.execute("RELEASE item")
             raise
         self.db.execute("RELEASE item")
 

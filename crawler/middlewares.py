@@ -231,6 +231,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
     async def process_exception(self, request: Request, exception: Exception,
                                 spider: Any = None) -> Request | Response | None:
+        if tls_failure(exception):
+            return None  # a refused certificate is refused again: failed now, counted once
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request) and self._delay(request) > 0:
             await _sleep(self._delay(request))

@@ -241,6 +241,7 @@ class HostileServer(ThreadingHTTPServer):
                  tls: ssl.SSLContext | None = None) -> None:
         super().__init__((HOST, 0), HostileHandler)
         self.tls = tls
+        self.failed_handshakes = 0
         if tls is not None:
             self.socket = tls.wrap_socket(self.socket, server_side=True,
                                           do_handshake_on_connect=False)
@@ -261,6 +262,7 @@ class HostileServer(ThreadingHTTPServer):
             try:  # in the handler's thread: a client refusing the certificate blocks no one
                 request.do_handshake()
             except (OSError, ssl.SSLError):
+                self.failed_handshakes += 1
                 return
         super().finish_request(request, client_address)
 

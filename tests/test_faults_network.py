@@ -151,7 +151,7 @@ def test_tls_certificates_are_verified_by_default(tmp_path):
 
         def crawl(*extra: str):
             result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db),
-                               *FAST, *BOUNDS, "-s", "RETRY_TIMES=0", *extra)
+                               *FAST, *BOUNDS, *extra)
             assert "Traceback" not in result.stderr
             stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
             return result, stats
@@ -162,6 +162,7 @@ def test_tls_certificates_are_verified_by_default(tmp_path):
         assert "certificate verify failed" in refused.stderr
         assert "DOWNLOAD_VERIFY_CERTIFICATES=False" in refused.stderr
         assert not server.hits  # no HTTP request got past the handshake
+        assert server.failed_handshakes == 1  # and a refused certificate is not retried
         no_robots, stats = crawl("-s", "ROBOTSTXT_OBEY=False")
         assert no_robots.returncode == 69 and stats["newscrawl/errors/tls"] == 1
         assert "Failed " + f"{base}/World/ (tls): certificate verify failed" in no_robots.stderr

@@ -22,7 +22,8 @@ AUTH_HEADER = re.compile(r"((?:Proxy-)?Authorization'?\s*[:=]\s*\[?b?'?)(?:Basic
                          re.I)
 # A name with secret, key, token or password as one of its words (AWS_SECRET_ACCESS_KEY,
 # api-key, access_token; not "monkey" or "keywords").
-SECRET_WORD = r"(?<![A-Za-z0-9])(?:secret|key|token|password|passwd|pwd|apikey|credentials?)s?(?![A-Za-z0-9])"
+SECRET_WORD = (r"(?<![A-Za-z0-9])(?:secret|key|token|password|passwd|pwd|apikey|credentials?)s?"
+               r"(?![A-Za-z0-9])")
 SECRET_NAME = re.compile(rf"^[\w.-]*{SECRET_WORD}[\w.-]*$", re.I)
 # name: value, name=value, 'name': 'value' (pprint splits a long string over lines:
 # 'abc' 'def'), "name": "value".

@@ -15,15 +15,15 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Bounded work per response: news pages are small, so anything huge is a fault.
 # Verify TLS certificates (Scrapy's default is not to); a site profile's
 # verify_certificates = false, or -s DOWNLOAD_VERIFY_CERTIFICATES=False, turns it off.
 DOWNLOAD_VERIFY_CERTIFICATES = True
+# Bounded work per response: news pages are small, so anything huge is a fault.
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
-# Memory: the crawl process idles at ~300 MB (extraction runs in its own worker processes,
-# bounded by NEWSCRAWL_EXTRACT_TIMEOUT); a 2-core, 24 GiB machine runs it beside other
+# Memory: the crawl process idles at ~300 MB (extraction runs in worker processes, each
+# bounded by NEWSCRAWL_WORKER_MEMORY_MB); a 2-core, 24 GiB machine runs it beside other
 # work, so at 3 GiB it is a runaway: stopped with finish_reason memusage_exceeded (in the
 # runs ledger, exit 1) long before the OOM killer would pick a process.  A warning at 2 GiB.
 MEMUSAGE_ENABLED = True

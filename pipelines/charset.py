@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 from functools import lru_cache
+from itertools import islice
 
 from charset_normalizer.md import mess_ratio
 
@@ -59,7 +60,8 @@ def plausible_decode(raw: bytes, label: str) -> bool:
     codec = single_byte_codec(label)
     if codec is None:
         return True
-    words = NON_ASCII_WORD.findall(raw.decode(codec, errors="replace"))[:SAMPLE_WORDS]
+    text = raw.decode(codec, errors="replace")
+    words = [m.group() for m in islice(NON_ASCII_WORD.finditer(text), SAMPLE_WORDS)]
     if len(words) < MIN_WORDS:
         return True
     letters = [ch for word in words for ch in word if ch.isupper() or ch.islower()]

@@ -153,8 +153,8 @@ def test_tls_certificates_are_verified_by_default(tmp_path):
             result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db),
                                *FAST, *BOUNDS, *extra)
             assert "Traceback" not in result.stderr
-            stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
-            return result, stats
+            run = query(db, "select stats from runs order by id desc limit 1")[0]
+            return result, json.loads(run["stats"])
 
         refused, stats = crawl()
         assert refused.returncode == 69, refused.stderr[-2000:]

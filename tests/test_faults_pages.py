@@ -197,7 +197,8 @@ def test_a_right_single_byte_label_is_believed_and_a_wrong_one_is_not(text, labe
     from pipelines.charset import plausible_decode
 
     browsers = {"iso-8859-1": "cp1252", "iso-8859-9": "cp1254"}.get(label, label)
-    raw = f"<html><body><h1>{text[:20]}</h1><p>{text}</p><p>{text}</p></body></html>".encode(browsers)
+    page = f"<html><body><h1>{text[:20]}</h1><p>{text}</p><p>{text}</p></body></html>"
+    raw = page.encode(browsers)
     assert plausible_decode(raw, label)
     assert decode_html(raw, label) == (raw.decode(label), label)
     cyrillic = cp1251_page(1, "x")

@@ -168,6 +168,9 @@ def test_tls_certificates_are_verified_by_default(tmp_path):
         assert "Failed " + f"{base}/World/ (tls): certificate verify failed" in no_robots.stderr
         assert not server.hits
         assert_intact(db, before)
+        one_off = newscrawl("extract", "--allow-private", f"{base}{a(1)}")
+        assert one_off.returncode == 1 and "certificate verify failed" in one_off.stderr
+        assert "Traceback" not in one_off.stderr
 
         accepted, _stats = crawl("-s", "DOWNLOAD_VERIFY_CERTIFICATES=False")
         assert accepted.returncode == 0, accepted.stderr[-2000:]

@@ -31,7 +31,7 @@ SECRET_VALUE = re.compile(
     rf"""(?P<name>(?P<q>['"]?)[\w.-]*{SECRET_WORD}[\w.-]*(?P=q)\s*[:=]\s*)"""
     r"""(?P<value>'[^'\n]*'(?:\s*'[^'\n]*')*|"[^"\n]*"(?:\s*"[^"\n]*")*|[^\s,;&'"}\])]+)""",
     re.I)
-MIN_REMEMBERED = 4  # shorter values ("1", "on") would scrub ordinary text
+MIN_REMEMBERED = 8  # shorter values ("guest", "true") would scrub ordinary text
 _remembered: set[str] = set()
 _lock = threading.Lock()
 _installed = False

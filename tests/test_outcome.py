@@ -25,6 +25,11 @@ OK = {"finish_reason": "finished", "downloader/response_status_count/200": 12,
       "downloader/response_status_count/200": 0}, "nothing was fetched"),
     ({"newscrawl/pages/listing": 0, "newscrawl/pages/article": 0,
       "newscrawl/robotstxt/disallow_all/server_error": 1}, "RFC 9309"),
+    ({"newscrawl/pages/listing": 0, "newscrawl/pages/article": 0,
+      "downloader/response_status_count/200": 0, "newscrawl/errors/tls": 1},
+     "TLS certificate could not be verified"),
+    ({"newscrawl/pages/article": 0, "newscrawl/articles/new": 0,
+      "newscrawl/skipped/listing_too_deep": 2}, "2 listing page(s) gave no links"),
 ])
 def test_failure_reason(changes, expected):
     reason = failure_reason({**OK, **changes})

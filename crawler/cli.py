@@ -125,11 +125,12 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     from crawler.spiders.world import WorldSpider
     from crawler.summary import format_summary
 
-    from crawler.redact import install as redact_logs
+    from crawler.redact import install as redact_logs, remember_secrets
 
     redact_logs()  # before Scrapy logs its first line
     profile = resolve_site(site, site_file, start_url)
     settings = project_settings(overrides)
+    remember_secrets(settings.items())
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
@@ -150,6 +151,11 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
                         + ": check that its folder exists and is writable, and that the disk "
                         "is not full; everything reported as stored above is in the database",
                         EXIT_DATABASE)
+    if reason == "memusage_exceeded":
+        raise RunFailed(f"the crawl was stopped at MEMUSAGE_LIMIT_MB="
+                        f"{settings.getint('MEMUSAGE_LIMIT_MB')} (peak "
+                        f"{stats.get('memusage/max', 0) // 2**20} MiB): a runaway page or "
+                        "queue; everything reported as stored above is in the database")
     if reason != "finished":
         hint = f" (resume with --jobdir {jobdir})" if jobdir else ""
         raise RunFailed(f"the crawl did not finish normally: {reason}{hint}")

@@ -23,6 +23,19 @@ FORMATS = ("jsonl", "csv")
 JSON_COLUMNS = frozenset({"authors", "captions", "extras"})
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...),
+# +cmd|..., @SUM(...)); OWASP's CSV-injection advice: prefix such text with a quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet: text that a spreadsheet would evaluate gets
+    a leading ``'`` (shown as text, the quote hidden); numbers and NULLs stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 class ExportError(ValueError):
     """The export cannot run as asked; the message says how to fix it."""
 
@@ -84,7 +97,7 @@ def export(conn: sqlite3.Connection, out: IO[str], fmt: str, since: date | None 
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([csv_cell(v) for v in row])
             count += 1
         return count
     decode = [c in JSON_COLUMNS for c in columns]

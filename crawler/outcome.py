@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# How to accept a site whose certificate is not valid (said where a TLS failure is logged).
+TLS_HINT = ("set -s DOWNLOAD_VERIFY_CERTIFICATES=False, or verify_certificates = false in "
+            "the site profile, for a site you trust without a valid certificate")
+
 # More than this share of pages failing (download errors, extraction timeouts) fails the run.
 DEFAULT_MAX_FAILURE_RATIO = 0.25
 
@@ -33,6 +37,9 @@ def failure_reason(stats: dict[str, Any],
         if stats.get("newscrawl/robotstxt/disallow_all/server_error"):
             return ("robots.txt answered with a server error, so nothing was crawled "
                     "(RFC 9309: 5xx means disallow for this run); try again later")
+        if stats.get("newscrawl/errors/tls") and not stats.get("response_received_count"):
+            return ("nothing was fetched: the site's TLS certificate could not be verified "
+                    "(see the log); " + TLS_HINT)
         if not stats.get("downloader/response_status_count/200"):
             return "nothing was fetched: is the site reachable?"
     failed = failures(stats)
@@ -43,6 +50,11 @@ def failure_reason(stats: dict[str, Any],
     stored = sum(v for k, v in stats.items()
                  if k.startswith(("newscrawl/articles/", "newscrawl/dedup/")))
     fetched = stats.get("newscrawl/pages/article", 0)
+    unread = (stats.get("newscrawl/skipped/listing_too_deep", 0)
+              + stats.get("newscrawl/skipped/listing_no_links", 0))
+    if not stored and not fetched and unread:
+        return (f"nothing was stored: {unread} listing page(s) gave no links (nested deeper "
+                "than the HTML parser goes, or none at all; see the log)")
     if not stored and (fetched or stats.get("newscrawl/skipped/robots_forbidden")):
         # An incremental run that found no new links fetches no article and is fine.
         return (f"nothing was stored: {fetched} article pages fetched, none held an article, "

@@ -55,6 +55,9 @@ class Site:
     stop_after_known: int = 20
     # Revisits: fetch a stored article again this many days after it was first seen.
     revisit_days: tuple[float, ...] = (1, 7)
+    # TLS certificates are verified; false accepts a site whose certificate is not valid
+    # (self-signed, expired), as `-s DOWNLOAD_VERIFY_CERTIFICATES=False` does for any run.
+    verify_certificates: bool = True
 
     def __post_init__(self) -> None:
         try:

@@ -10,6 +10,7 @@ import copy
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import lxml.html
@@ -310,7 +311,16 @@ def check_body(text: str) -> None:
                   if ch not in "\n\t\r" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
     if garbage > MAX_GARBAGE_SHARE * len(text):
         raise NoArticle("garbage", "the page's text is mostly control or unassigned characters")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    check_repetition(text.splitlines())
+
+
+def check_repetition(paragraphs: Iterable[str]) -> None:
+    """Raise :class:`NoArticle` when a few paragraphs make up most of the text, repeated.
+
+    Run on the page's own paragraphs as well as on the body: trafilatura keeps one copy of
+    a paragraph repeated word for word, so the body alone shows no repetition."""
+    lines = [" ".join(line.split()) for line in paragraphs]
+    lines = [line for line in lines if line]
     if len(lines) >= 5 and (sum(map(len, set(lines)))
                             < MIN_DISTINCT_TEXT_SHARE * sum(map(len, lines))):
         raise NoArticle("repetitive", "the page's text is one paragraph repeated")

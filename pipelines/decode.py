@@ -6,6 +6,8 @@ import re
 
 from charset_normalizer import from_bytes
 
+from pipelines.charset import plausible_decode
+
 # Guards against hostile pages (README, "Faults").  A decode or a body with more U+FFFD
 # replacement characters than this share of its letters is mojibake, not text.
 MAX_REPLACEMENT_SHARE = 0.005
@@ -19,7 +21,8 @@ def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     UTF-8 is tried first because a valid UTF-8 decode of text in another charset is
     practically impossible, while a page labelled latin-1 or windows-1252 that is really
     UTF-8 is common and decodes "successfully" into mojibake.  Then the HTTP and ``<meta>``
-    labels, then charset detection on the bytes.
+    labels, a single-byte one only when the text it gives is plausible, then charset
+    detection on the bytes.
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -29,9 +32,11 @@ def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
         if not label:
             continue
         try:
-            return raw.decode(label), label.lower()
+            text = raw.decode(label)
         except (UnicodeDecodeError, LookupError):
             continue
+        if label.lower() == "utf-8" or plausible_decode(raw, label):  # pipelines/charset.py
+            return text, label.lower()
     # Mixed encodings: UTF-8 with a few stray bytes keeps its UTF-8 text; a page that is
     # mostly another charset (windows-1251 labelled UTF-8) is re-decoded from the bytes.
     repaired = raw.decode("utf-8", errors="replace")

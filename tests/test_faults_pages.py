@@ -44,7 +44,7 @@ def repeated(n: int = 100, alternate: bool = False) -> str:
     (b"\0" * 50_000, "empty"),
     (random.Random(0).randbytes(20_000), "no_body"),
     (deep_page().encode(), "too_deep"),
-    (repeated().encode(), "no_body"),                     # trafilatura keeps one copy
+    (repeated().encode(), "repetitive"),  # trafilatura keeps one copy: judged on the page
     (repeated(alternate=True).encode(), "repetitive"),   # near-copies: our guard
 ], ids=["empty", "whitespace", "nul", "garbage", "deep_nesting", "repeated", "near_repeated"])
 def test_hostile_pages_give_no_article_with_a_reason(raw, reason):
@@ -161,3 +161,129 @@ def test_page_faults_in_a_crawl_are_skipped_counted_and_contained(tmp_path):
     assert stats["newscrawl/skipped/empty"] == 1
     assert stats["newscrawl/skipped/repetitive"] == 1
     assert stats["newscrawl/dates/rejected"] == 1
+
+
+RUSSIAN_NEWS = ["В Астане прошёл саммит глав государств Центральной Азии и Китая.",
+                "Участники подписали договор о вечном добрососедстве, дружбе и сотрудничестве.",
+                "Стороны обсудили новые проекты в сфере логистики, энергетики и сельского хозяйства.",
+                "Следующая встреча пройдёт в Сиане в будущем году, сообщили организаторы."]
+
+
+def cp1251_page(n: int, label: str) -> bytes:
+    """A windows-1251 article whose <meta> declares ``label`` (as its server does)."""
+    body = "".join(f"<p>{p}</p>" for p in RUSSIAN_NEWS)
+    page = article_html(n, title="Мир, саммит, выборы", body=body)
+    return page.replace("charset='utf-8'", f"charset='{label}'").encode("cp1251")
+
+
+ONE_PARAGRAPH = ("<p>Delegates from both countries met in the capital on Monday to discuss trade, "
+                 "water rights and the coming harvest, and agreed to meet again before the end "
+                 "of the season to sign a joint statement.</p>")
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("Les dirigeants ont signé un traité d’amitié et de coopération éternels à Astana — « un "
+     "succès », a déclaré le ministre des Affaires étrangères.", "iso-8859-1"),
+    ("Rząd ogłosił dziś nowy plan budowy mieszkań. Premier powiedział, że celem jest "
+     "zwiększenie liczby lokali w ciągu pięciu lat.", "iso-8859-2"),
+    ("Η κυβέρνηση ανακοίνωσε σήμερα νέο σχέδιο για την κατασκευή κατοικιών στην πρωτεύουσα "
+     "και σε άλλες περιοχές.", "iso-8859-7"),
+    (" ".join(RUSSIAN_NEWS), "koi8-r"), (" ".join(RUSSIAN_NEWS), "windows-1251"),
+    ("הממשלה הודיעה היום על תוכנית חדשה לבניית דירות בבירה ובאזורים אחרים בארץ.", "windows-1255"),
+    ("Ulaştırma ve Altyapı Bakanı, Türkiye'de şubat ayı sonu itibarıyla yolcu sayısının "
+     "arttığını söyledi.", "iso-8859-9"),
+], ids=["fr", "pl", "el", "ru-koi8", "ru-1251", "he", "tr"])
+def test_a_right_single_byte_label_is_believed_and_a_wrong_one_is_not(text, label):
+    from pipelines.charset import plausible_decode
+
+    browsers = {"iso-8859-1": "cp1252", "iso-8859-9": "cp1254"}.get(label, label)
+    page = f"<html><body><h1>{text[:20]}</h1><p>{text}</p><p>{text}</p></body></html>"
+    raw = page.encode(browsers)
+    assert plausible_decode(raw, label)
+    assert decode_html(raw, label) == (raw.decode(label), label)
+    cyrillic = cp1251_page(1, "x")
+    assert not plausible_decode(cyrillic, "iso-8859-1") and not plausible_decode(cyrillic, "koi8-r")
+
+
+@pytest.mark.parametrize("label", ["ISO-8859-1", "KOI8-R"])
+def test_windows_1251_declared_single_byte_is_decoded_from_the_bytes(tmp_path, label):
+    """The label in the HTTP header and the <meta> both lie; crawl, extract FILE and
+    extract URL all store the Russian text, never mojibake."""
+    saved = tmp_path / "page.html"
+    saved.write_bytes(cp1251_page(1, label))
+    routes = {a(n): html(cp1251_page(n, label), content_type=f"text/html; charset={label}")
+              for n in (1, 2)}
+    routes[a(3)] = html(article_html(3))
+    routes["/World/"] = html(listing([a(1), a(3)]))  # a(2), the same story, for extract URL
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        before = seed(db, base)
+        result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db), *FAST)
+        by_url = newscrawl("extract", "--json", "--allow-private", base + a(2))
+    by_file = newscrawl("extract", "--json", str(saved))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    rows = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
+    assert set(rows) == {a(n) for n in (1, 3, 900, 901)}
+    assert RUSSIAN_NEWS[0] in rows[a(1)]["text"] and rows[a(1)]["title"] == "Мир, саммит, выборы"
+    assert rows[a(1)]["language"] == "ru" and rows[a(1)]["encoding"] in ("cp1251", "windows-1251")
+    assert_intact(db, before)
+    for output in (by_url, by_file):
+        assert output.returncode == 0, output.stderr
+        record = json.loads(output.stdout)
+        assert RUSSIAN_NEWS[0] in record["text"] and record["language"] == "ru"
+
+
+def test_one_paragraph_repeated_is_no_article_in_crawl_and_extract(tmp_path):
+    saved = tmp_path / "page.html"
+    saved.write_text(article_html(1, body=ONE_PARAGRAPH * 40))
+    routes = {a(1): html(saved.read_text()), a(2): html(article_html(2)),
+              "/World/": html(listing([a(1), a(2)]))}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        before = seed(db, base)
+        result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db), *FAST)
+        by_url = newscrawl("extract", "--allow-private", base + a(1))
+    by_file = newscrawl("extract", str(saved))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+    assert stored == {a(n) for n in (2, 900, 901)}
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    assert stats["newscrawl/skipped/repetitive"] == 1
+    assert_intact(db, before)
+    for output in (by_url, by_file):
+        assert output.returncode == 1 and "one paragraph repeated" in output.stderr
+    # The same paragraph once, or a story of distinct paragraphs, is still an article.
+    assert extract(article_html(4, body=ONE_PARAGRAPH).encode(), URL).text
+
+
+def nested_listing(links: list[str], depth: int) -> str:
+    """A listing whose article links sit ``depth`` elements deep (a broken template)."""
+    items = "".join(f"<li><a href='{href}'>story {i}</a></li>" for i, href in enumerate(links))
+    return (f"<html><head><meta charset='utf-8'><title>World</title></head><body>"
+            f"<nav><a href='/World/'>World</a></nav>" + "<div>" * depth + f"<ul>{items}</ul>"
+            + "</div>" * depth + "</body></html>")
+
+
+@pytest.mark.parametrize(("depth", "exit_code", "stored"), [(2100, 1, set()), (200, 0, {1, 2})],
+                         ids=["beyond_parser_depth", "deep_but_parsed"])
+def test_listing_links_beyond_parser_depth_are_counted_and_logged(tmp_path, depth, exit_code,
+                                                                  stored):
+    routes = {a(n): html(article_html(n)) for n in (1, 2)}
+    routes["/World/"] = html(nested_listing([a(1), a(2)], depth))
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        before = seed(db, base)
+        result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db), *FAST)
+    assert result.returncode == exit_code, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    rows = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+    assert rows == {a(n) for n in (*stored, 900, 901)}
+    assert_intact(db, before)
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    if stored:
+        assert "newscrawl/skipped/listing_too_deep" not in stats
+        return
+    assert stats["newscrawl/skipped/listing_too_deep"] == 1
+    assert "No links read from the listing page" in result.stderr
+    assert "the HTML parser gave up on the page: Excessive depth" in result.stderr
+    assert "listing page(s) gave no links" in result.stderr

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
-from tests.conftest import FAST, newscrawl, query
-from tests.hostile import article_html, article_path as a, hostile, html, listing, reset, status
+from tests.conftest import FAST, assert_intact, newscrawl, query, seed
+from tests.hostile import (article_html, article_path as a, hang, hostile, html, listing, reset,
+                           status)
 
 ARTICLES = (1, 2)
 
@@ -77,3 +79,33 @@ def test_crawler_traps_are_bounded_and_the_reason_recorded(tmp_path):
     run = query(tmp_path / "a.db", "select finish_reason from runs")[0]
     assert run["finish_reason"] == "closespider_pagecount"
     assert result.returncode == 1 and "closespider_pagecount" in result.stderr
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("fault", ["refused", "dns", "timeout"])
+def test_unreachable_robots_is_one_log_line_without_traceback(tmp_path, fault):
+    db = tmp_path / "a.db"
+    with hostile(site(hang)) as (server, base):
+        before = seed(db, base)
+        start = {"refused": f"http://127.0.0.1:{free_port()}/World/",
+                 # RFC 6761: .invalid never resolves, so no host outside 127.0.0.1 is asked.
+                 "dns": "http://robots-fault.invalid/World/",
+                 "timeout": f"{base}/World/"}[fault]
+        result = newscrawl("crawl", "--start-url", start, "--db", str(db), *FAST,
+                           "-s", "RETRY_TIMES=1", "-s", "NEWSCRAWL_RETRY_BACKOFF=0.1",
+                           "-s", "DOWNLOAD_TIMEOUT=1")
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    assert stats["newscrawl/robotstxt/disallow_all/unreachable"] == 1
+    assert result.returncode == 69, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "[scrapy.downloadermiddlewares.robotstxt] ERROR" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "robots.txt of" in line]
+    assert len(lines) == 1 and "unreachable" in lines[0] and "RFC 9309" in lines[0], lines
+    assert not {p for p, _t in server.hits} - {"/robots.txt"}
+    assert_intact(db, before)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -155,3 +156,67 @@ def test_column_types_are_enforced(tmp_path):
     with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
         store.db.execute("insert into articles (url, site) values ('x', 'y')")
     store.close()
+
+
+@pytest.mark.parametrize("damaged", ["requests.queue/active.json", "spider.state",
+                                     "requests.queue/*/*"],
+                         ids=["active.json", "spider.state", "queue"])
+def test_damaged_jobdir_is_moved_aside_and_the_crawl_goes_on(tmp_path, damaged):
+    """A JOBDIR left half-written (as a SIGKILL or a full disk leaves it): a real run stopped
+    by its page budget writes it, one of its files is cut in half, and the next run moves
+    it aside with a warning and crawls everything."""
+    from tests.hostile import article_path, hostile, html, listing
+
+    db, jobdir = tmp_path / "a.db", tmp_path / "job"
+    ids = range(1, 8)
+    routes = {article_path(n): html(article_html(n)) for n in ids}
+    routes["/World/"] = html(listing([article_path(n) for n in ids]))
+    routes["/robots.txt"] = html("User-agent: *\nAllow: /\n", content_type="text/plain")
+    with hostile(routes) as (_server, base):
+        before = seed(db, base)
+        args = ["--start-url", f"{base}/World/", "--db", str(db), "--jobdir", str(jobdir),
+                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                "-s", "CONCURRENT_REQUESTS=1"]
+        paused = newscrawl("crawl", *args, "-s", "CLOSESPIDER_PAGECOUNT=3")
+        assert paused.returncode == 1 and "resume with --jobdir" in paused.stderr
+        target = next(jobdir.glob(damaged))
+        data = target.read_bytes()
+        target.write_bytes(data[:len(data) // 2])
+        result = newscrawl("crawl", *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and " ERROR: " not in result.stderr
+    warning = next(line for line in result.stderr.splitlines() if "is damaged" in line)
+    assert f"JOBDIR {jobdir} is damaged ({target.relative_to(jobdir)}" in warning
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("job.damaged-")]
+    assert len(aside) == 1 and next(aside[0].glob(damaged)).read_bytes() == data[:len(data) // 2]
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    assert stats["newscrawl/jobdir/damaged"] == 1
+    stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+    assert stored == {article_path(n) for n in (*ids, 900, 901)}
+    assert_intact(db, before)
+
+
+def test_memory_limit_stops_the_run_and_the_ledger_says_so(tmp_path):
+    """The project sets a memory limit (Scrapy's default is none).  Crossing it is made
+    real by a limit below what the running process already holds; the run stops, the
+    ledger records memusage_exceeded and the exit status is 1, no traceback."""
+    from crawler.cli import project_settings
+    from tests.hostile import article_path, drip, hostile, html, listing
+
+    settings = project_settings()
+    assert 0 < settings.getint("MEMUSAGE_WARNING_MB") < settings.getint("MEMUSAGE_LIMIT_MB")
+    db = tmp_path / "a.db"
+    routes = {article_path(n): drip(total=400, interval=0.05) for n in range(1, 6)}
+    routes["/World/"] = html(listing([article_path(n) for n in range(1, 6)]))
+    with hostile(routes) as (_server, base):
+        before = seed(db, base)
+        result = crawl(base, db, "-s", "MEMUSAGE_LIMIT_MB=50", "-s", "MEMUSAGE_WARNING_MB=40",
+                       "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.5")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "stopped at MEMUSAGE_LIMIT_MB=50" in result.stderr
+    assert "Memory usage reached 40MiB" in result.stderr
+    assert "Traceback" not in result.stderr
+    run = query(db, "select finish_reason, stats from runs order by id desc limit 1")[0]
+    assert run["finish_reason"] == "memusage_exceeded"
+    assert json.loads(run["stats"])["memusage/limit_reached"] == 1
+    assert_intact(db, before)

@@ -61,3 +61,42 @@ def test_garbled_letters_get_no_answer():
     # langdetect calls this Albanian at 0.86; py3langid says "no linguistic content".
     garbled = "xq9 zz@@ ##kk ppq 11 zzkq vvbx ppqq zzxx qqpp wwxz kkqq" * 3
     assert detect(garbled) == (None, None)
+
+
+# Read as Latin-1, both were Ligurian (py3langid) at p=0.96 and 0.99 before the mess check.
+RUSSIAN = ("В Астане прошёл саммит глав государств Центральной Азии и Китая. Участники подписали "
+           "договор о вечном добрососедстве, дружбе и сотрудничестве, а также обсудили новые "
+           "проекты в сфере логистики.")
+RUSSIAN_SHORT = ("Мир саммит выборы. Лидеры стран региона собрались в столице, чтобы обсудить "
+                 "торговлю, воду и урожай. Они договорились встретиться снова до конца сезона.")
+
+
+@pytest.mark.parametrize(("encoded", "read_as"), [("cp1251", "latin-1"), ("cp1251", "koi8-r"),
+                                                  ("utf-8", "latin-1"), ("utf-8", "cp1252")])
+@pytest.mark.parametrize("text", [RUSSIAN, RUSSIAN_SHORT], ids=["long", "short"])
+def test_mojibake_gets_no_answer(encoded, read_as, text):
+    garbled = text.encode(encoded).decode(read_as, errors="replace")
+    assert detect(garbled) == (None, None)
+    assert detect(text)[0] == "ru"
+
+
+def test_a_site_serving_mojibake_gets_language_null_in_the_crawl(tmp_path):
+    """A site that double-encodes (its UTF-8 page holds windows-1251 bytes read as Latin-1)
+    is stored as it is, with language NULL, and the good page beside it keeps its own."""
+    from tests.conftest import crawl, query
+    from tests.hostile import article_html, article_path, hostile, html, listing
+
+    garbled = RUSSIAN.encode("cp1251").decode("latin-1")
+    body = "".join(f"<p>{garbled} {i}</p>" for i in range(4))
+    routes = {article_path(1): html(article_html(1, title="Ìèð ñàììèò", body=body)),
+              article_path(2): html(article_html(2)),
+              "/World/": html(listing([article_path(1), article_path(2)]))}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        result = crawl(base, db)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
+    assert garbled in found[article_path(1)]["text"]
+    assert found[article_path(1)]["language"] is None
+    assert found[article_path(1)]["language_probability"] is None
+    assert found[article_path(2)]["language"] == "en"

@@ -25,6 +25,11 @@ OK = {"finish_reason": "finished", "downloader/response_status_count/200": 12,
       "downloader/response_status_count/200": 0}, "nothing was fetched"),
     ({"newscrawl/pages/listing": 0, "newscrawl/pages/article": 0,
       "newscrawl/robotstxt/disallow_all/server_error": 1}, "RFC 9309"),
+    ({"newscrawl/pages/listing": 0, "newscrawl/pages/article": 0,
+      "downloader/response_status_count/200": 0, "newscrawl/errors/tls": 1},
+     "TLS certificate could not be verified"),
+    ({"newscrawl/pages/article": 0, "newscrawl/articles/new": 0,
+      "newscrawl/skipped/listing_too_deep": 2}, "2 listing page(s) gave no links"),
 ])
 def test_failure_reason(changes, expected):
     reason = failure_reason({**OK, **changes})
@@ -36,9 +41,57 @@ def test_failure_reason(changes, expected):
     ("http://user:s3cret@proxy:8080", "http://***@proxy:8080"),
     ("b'Proxy-Authorization': [b'Basic dXNlcjpzM2NyZXQ=']", "b'Proxy-Authorization': [b'***']"),
     ("https://www.bjreview.com/World/", "https://www.bjreview.com/World/"),
+    ("{'AWS_SECRET_ACCESS_KEY': 'abc'\n                          'def',\n 'BOT_NAME': 'x'}",
+     "{'AWS_SECRET_ACCESS_KEY': '***',\n 'BOT_NAME': 'x'}"),
+    ('"api-key": "abc", "keywords": "monkey=see"', '"api-key": "***", "keywords": "monkey=see"'),
+    ("GET /feed?access_token=abc&page=2", "GET /feed?access_token=***&page=2"),
+    ("-s NEWSCRAWL_DB_PASSWORD=hunter2 -s DOWNLOAD_DELAY=0",
+     "-s NEWSCRAWL_DB_PASSWORD=*** -s DOWNLOAD_DELAY=0"),
 ])
 def test_redact(text, clean):
     assert redact(text) == clean
+
+
+def test_secrets_are_redacted_in_messages_and_tracebacks():
+    """The real logging path: the record factory rewrites the message and the traceback
+    that any handler prints later (here a stream handler with Scrapy's log format)."""
+    import io
+    import logging
+
+    from crawler.redact import install, remember_secrets
+
+    install()
+    secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+    remember_secrets([("AWS_SECRET_ACCESS_KEY", secret), ("DOWNLOAD_DELAY", "0.25")])
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    log = logging.getLogger("newscrawl.test.redact")
+    log.addHandler(handler)
+    try:
+        try:
+            raise ConnectionError(f"proxy http://bob:pa55w0rd@127.0.0.1:3128 refused {secret}")
+        except ConnectionError:
+            log.exception("Error with key %s", secret)
+    finally:
+        log.removeHandler(handler)
+    text = out.getvalue()
+    assert "Traceback" in text and "ConnectionError: proxy http://***@127.0.0.1:3128" in text
+    assert secret not in text and "pa55w0rd" not in text
+    assert "0.25" not in redact("") and redact("delay 0.25") == "delay 0.25"
+
+
+def test_crawl_logs_no_secret_settings(site_url, tmp_path):
+    # Long enough for Scrapy's pprint of the overridden settings to split it over lines.
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" * 3
+    result = crawl(site_url, tmp_path / "a.db", "-s", "LOG_LEVEL=DEBUG", "--max-pages", "0",
+                   "-s", f"AWS_SECRET_ACCESS_KEY={secret}", "-s", "NEWSCRAWL_API_TOKEN=tok-1234")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "'AWS_SECRET_ACCESS_KEY': '***'" in result.stderr  # named, without its value
+    output = result.stderr + result.stdout
+    assert not [part for part in (secret[:20], secret[30:50], secret[-20:], "tok-1234")
+                if part in output]
+    assert "Traceback" not in output
 
 
 def test_crawl_logs_no_secrets(site_url, tmp_path):

@@ -21,7 +21,8 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.items import PageItem
-from crawler.middlewares import Refused
+from crawler.middlewares import Refused, tls_failure
+from crawler.outcome import TLS_HINT
 from crawler.sites import Site, get_site
 from pipelines.dedup import canonical_url
 from pipelines.html import links_of
@@ -81,7 +82,12 @@ class WorldSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WorldSpider:
         kwargs.setdefault("site", crawler.settings.get("NEWSCRAWL_SITE"))
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if not spider.site.verify_certificates:
+            # Below -s (cmdline priority), above the project default; the settings are
+            # not frozen yet, the download handlers are built after the spider.
+            crawler.settings.set("DOWNLOAD_VERIFY_CERTIFICATES", False, priority="spider")
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         db = self.settings.get("NEWSCRAWL_DB")
@@ -191,6 +197,9 @@ class WorldSpider(scrapy.Spider):
         links = await self.page_links(response)
         if links is None:
             return
+        if not links:
+            self._count("skipped/listing_no_links")
+            self.logger.warning("No links on the listing page %s", response.url)
         pages: list[tuple[int, str]] = []
         for request in self.follow_links(response.url, links, pages):
             yield request
@@ -291,6 +300,10 @@ class WorldSpider(scrapy.Spider):
             if kind == "robots_forbidden":
                 self._count(f"skipped/{kind}")
                 return
+        elif tls := tls_failure(failure.value):
+            self._count("errors/tls")
+            self.logger.warning("Failed %s (tls): %s; %s", request.url, tls, TLS_HINT)
+            return
         else:
             kind = next((name for cls, name in FAILURE_NAMES if failure.check(cls)),
                         failure.type.__name__ if failure.type else "unknown")

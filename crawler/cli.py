@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,20 +15,6 @@ from crawler import __version__
 from crawler.sites import SITES, Site, SiteError, get_site
 
 DEFAULT_DB = "output/articles.db"
-
-# Exit codes a scheduler can tell apart (sysexits.h); 1 is any other failed run.
-EXIT_UNREACHABLE = 69  # EX_UNAVAILABLE: the site answered nothing
-EXIT_DATABASE = 73  # EX_CANTCREAT: the database cannot be opened or written
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; try again later
-
-
-class RunFailed(click.ClickException):
-    """A crawl that could not do its job, with the exit code that says why."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
 
 def project_settings(overrides: tuple[str, ...] = ()) -> Any:
     """The project's Scrapy settings plus ``-s NAME=VALUE`` overrides."""
@@ -94,18 +81,26 @@ def cli() -> None:
 @click.option("--jobdir", type=click.Path(file_okay=False), metavar="DIR",
               help="Keep the crawl's queue in DIR: stop it with one Ctrl-C/SIGTERM and run "
                    "the same command again to resume.")
+@click.option("-v", "--verbose", count=True,
+              help="Show Scrapy's log: -v at INFO, -vv at DEBUG with tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--log-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also keep the full log (INFO, tracebacks) in FILE.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as one JSON object (for schedulers).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.")
 def crawl(site: str | None, site_file: str | None, start_url: str | None, db: str,
-          max_pages: int | None, full: bool, jobdir: str | None,
-          overrides: tuple[str, ...]) -> None:
+          max_pages: int | None, full: bool, jobdir: str | None, verbose: int, quiet: bool,
+          log_file: str | None, as_json: bool, overrides: tuple[str, ...]) -> None:
     """Crawl a site's section and store its new and changed articles.
 
     A run fetches the listing pages newest first until it meets the site's
     stop_after_known stored articles in a row, the new articles, and the stored ones
-    due for a revisit.  Exit codes: 0 the run did its job, 69 nothing could be fetched,
-    73 the database cannot be written, 75 another run holds the database, 1 any other
-    unfinished run.
+    due for a revisit.  It shows warnings, errors and a progress line, then a summary
+    headed by the verdict.  Exit codes: 0 the run did its job, 69 nothing could be
+    fetched, 73 the database cannot be written, 75 another run holds the database, 1 any
+    other unfinished run.
 
     Example:
 
@@ -113,42 +108,47 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     """
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.outcome import failure_reason
-    from crawler.spiders.world import WorldSpider
-    from crawler.summary import format_summary
-
+    from crawler import console
+    from crawler.outcome import judge
     from crawler.redact import install as redact_logs
+    from crawler.spiders.world import WorldSpider
+    from crawler.summary import format_summary, summary_record
 
+    if verbose and quiet:
+        raise click.UsageError("give -v or -q, not both")
     redact_logs()  # before Scrapy logs its first line
     profile = resolve_site(site, site_file, start_url)
     settings = project_settings(overrides)
+    verbosity = console.QUIET if quiet else verbose
+    if not any(o.partition("=")[0].strip() == "LOG_LEVEL" for o in overrides):
+        settings.set("LOG_LEVEL", logging.getLevelName(console.level_for(verbosity)),
+                     priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    settings.set("NEWSCRAWL_PROGRESS", not quiet, priority="cmdline")
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
+    try:
+        console.install(settings, verbosity, log_file or settings.get("LOG_FILE"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the log file {log_file}: {exc.strerror}")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(WorldSpider)
     process.crawl(crawler, site=profile.name if not site_file else None, site_file=site_file,
                   start_url=start_url, max_pages=max_pages, full=full)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    click.echo(format_summary(stats, db))
-    reason = stats.get("finish_reason")
-    if reason == "database_locked":
-        raise RunFailed(f"another run is writing to {db}: this run was refused; the lock is "
-                        "released when that run ends", EXIT_LOCKED)
-    if reason in ("database_unavailable", "database_error"):
-        detail = stats.get("newscrawl/store/error")
-        raise RunFailed(f"cannot write the database {db}" + (f" ({detail})" if detail else "")
-                        + ": check that its folder exists and is writable, and that the disk "
-                        "is not full; everything reported as stored above is in the database",
-                        EXIT_DATABASE)
-    if reason != "finished":
-        hint = f" (resume with --jobdir {jobdir})" if jobdir else ""
-        raise RunFailed(f"the crawl did not finish normally: {reason}{hint}")
-    problem = failure_reason(stats, settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"))
-    if problem:
-        raise RunFailed(problem, EXIT_UNREACHABLE if problem.startswith("nothing was fetched")
-                        else 1)
+    spider = crawler.spider
+    mode = ("full" if getattr(spider, "full", full) else "incremental") if spider else None
+    verdict = judge(stats, profile.primary_host, db, mode=mode, jobdir=jobdir,
+                    max_failure_ratio=settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"))
+    if as_json:
+        record = {**verdict.record(), "site": profile.name, "host": profile.primary_host,
+                  "mode": mode, **summary_record(stats, db)}
+        click.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        click.echo(format_summary(stats, db, verdict))
+    sys.exit(verdict.exit_code)
 
 
 RUN_COLUMNS = [

@@ -26,6 +26,8 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
+from crawler.summary import exception_words
+
 logger = logging.getLogger(__name__)
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
@@ -203,7 +205,7 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         if not isinstance(exc, IgnoreRequest):
             key = f"robotstxt/exception_count/{type(exc)}"
             self._stats.inc_value(key)
-        self._disallow(netloc, f"unreachable ({exc.__class__.__name__})",
+        self._disallow(netloc, f"unreachable ({exception_words(type(exc).__name__)})",
                        "disallow_all/unreachable")
 
     def _disallow(self, netloc: str, why: str, key: str) -> None:

@@ -82,8 +82,8 @@ def test_read_only_database_stops_with_a_clear_message(site_url, tmp_path):
         _immutable(db, False)
         db.chmod(0o644)
     assert result.returncode == 73  # EXIT_DATABASE
-    assert "cannot write the database" in result.stderr
-    assert "readonly" in result.stderr or "read-only" in result.stderr
+    assert "cannot write the database" in result.stdout
+    assert "readonly" in result.stdout or "read-only" in result.stdout
     assert "Articles: new 0, updated 0, unchanged 0" in result.stdout
     assert_intact(db, before)
 
@@ -97,8 +97,8 @@ def test_disk_full_stops_and_reports_only_what_was_stored(site_url, tmp_path):
     result = crawl(site_url, db, "-s", "NEWSCRAWL_FLUSH_ROWS=2",
                    "-s", f"NEWSCRAWL_DB_MAX_BYTES={limit}")
     assert result.returncode == 73  # EXIT_DATABASE
-    assert "cannot write the database" in result.stderr
-    assert "database or disk is full" in result.stderr
+    assert "cannot write the database" in result.stdout
+    assert "database or disk is full" in result.stdout
     new = int(re.search(r"Articles: new (\d+)", result.stdout).group(1))
     stored = len(query(db, "select id from articles")) - len(before)
     assert new == stored, "the summary reported articles that were not stored"

@@ -153,6 +153,45 @@ def m003_issue10_indexes(db: sqlite_utils.Database) -> None:
         end""")
 
 
+# Languages written without spaces between words: the porter index sees a whole clause as one
+# token, so a word inside it is found only by the trigram index.
+TRIGRAM_LANGUAGES = "('zh', 'ja', 'ko')"
+
+
+@migrations()
+def m004_issue14_trigram_search(db: sqlite_utils.Database) -> None:
+    """A second full-text index, trigram-tokenized, over the Chinese, Japanese and Korean
+    stories: a search for a word of two or more characters finds it inside a clause.
+
+    Only those languages are indexed (by triggers on ``articles.language``): a trigram index
+    is several times the size of the text, and English is served by ``articles_fts``.
+    """
+    cjk = "lower(substr(coalesce({row}.language, ''), 1, 2)) in " + TRIGRAM_LANGUAGES
+    old, new = cjk.format(row="old"), cjk.format(row="new")
+    for sql in (
+        "create virtual table articles_trigram using fts5(title, text, content='articles', "
+        "content_rowid='id', tokenize='trigram')",
+        "insert into articles_trigram(rowid, title, text) select id, title, text "
+        f"from articles where {cjk.format(row='articles')}",
+        f"""create trigger articles_trigram_ai after insert on articles when {new} begin
+            insert into articles_trigram(rowid, title, text) values (new.id, new.title, new.text);
+        end""",
+        f"""create trigger articles_trigram_ad after delete on articles when {old} begin
+            insert into articles_trigram(articles_trigram, rowid, title, text)
+                values ('delete', old.id, old.title, old.text);
+        end""",
+        # One trigger, so the old entry always leaves the index before the new one enters.
+        f"""create trigger articles_trigram_au after update of title, text, language
+            on articles begin
+            insert into articles_trigram(articles_trigram, rowid, title, text)
+                select 'delete', old.id, old.title, old.text where {old};
+            insert into articles_trigram(rowid, title, text)
+                select new.id, new.title, new.text where {new};
+        end""",
+    ):
+        db.execute(sql)
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -75,7 +75,7 @@ def cli() -> None:
 @site_options
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The SQLite database to write.")
-@click.option("--max-pages", type=click.IntRange(min=0), help="Listing pages to follow at most.")
+@click.option("--max-pages", type=click.IntRange(min=0), metavar="N", help="Listing pages to follow at most.")
 @click.option("--full", is_flag=True,
               help="Walk every listing page instead of stopping at known articles.")
 @click.option("--jobdir", type=click.Path(file_okay=False), metavar="DIR",
@@ -104,6 +104,7 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
 
     Example:
 
+    \b
         newscrawl crawl --site bjreview --db output/articles.db
     """
     from scrapy.crawler import CrawlerProcess
@@ -162,7 +163,7 @@ RUN_COLUMNS = [
 
 @cli.command()
 @db_option
-@click.option("-n", "--last", default=10, show_default=True, type=click.IntRange(min=1),
+@click.option("-n", "--last", default=10, show_default=True, type=click.IntRange(min=1), metavar="N",
               help="How many runs to show, newest last.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per run, with duplicates and errors by kind.")
@@ -174,6 +175,7 @@ def runs(db: str, last: int, as_json: bool) -> None:
 
     Example:
 
+    \b
         newscrawl runs --db output/articles.db -n 5
     """
     import sqlite3
@@ -217,7 +219,8 @@ def _pick_site(url: str | None, raw: bytes, explicit: Site | None) -> Site | Non
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per target and line.")
 @click.option("--db", type=click.Path(dir_okay=False),
               help="Also store the results, de-duplicated against crawled rows.")
-@click.option("--url", "base_url", help="The URL of a saved file without a canonical link.")
+@click.option("--url", "base_url", metavar="URL",
+              help="The URL of a saved file without a canonical link.")
 @site_options
 @click.option("--allow-private", is_flag=True,
               help="Allow URLs on loopback or private addresses (your own network).")
@@ -238,6 +241,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
 
     Example:
 
+    \b
         newscrawl extract saved-page.html --json
         newscrawl extract --same-site --json site-pages/*.html
     """
@@ -391,13 +395,14 @@ def open_store(db: str) -> Any:
 @click.argument("site_name", metavar="SITE")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="The whole summary as JSON.")
-@click.option("--limit", default=30, show_default=True, help="Blocks and lines to show.")
+@click.option("--limit", default=30, show_default=True, metavar="N", help="Blocks and lines to show.")
 def template(site_name: str, db: str, as_json: bool, limit: int) -> None:
     """Show what the crawl learned of SITE's template: the recurring blocks and lines it
     removes from bodies.
 
     Example:
 
+    \b
         newscrawl template bjreview
     """
     store = open_store(db)
@@ -434,6 +439,7 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
 
     Example:
 
+    \b
         newscrawl reextract --site bjreview
     """
     from pipelines.reextract import reextract as rebuild
@@ -462,18 +468,20 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
 
 @cli.command()
 @db_option
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), metavar="N",
               help="Port on 127.0.0.1 to serve on.")
 def browse(db: str, port: int) -> None:
-    """Browse the database in Datasette on 127.0.0.1: search, facets, canned queries, a chart.
+    """Browse the database in Datasette on 127.0.0.1: read, search, facets, a chart.
 
-    Tables and columns are described, articles are sorted newest first with facets on site,
-    language and publication month, and the search box searches titles and bodies. Safe to
-    run while a crawl writes to the same database. Also writes the chart page beside the
-    database as DB_STEM.chart.html.
+    The articles open as a compact list, newest first, with facets on site, language and
+    publication month; each title opens a reading view; search ranks the best match first
+    with a highlighted snippet (Chinese, Japanese and Korean words too). Safe to run while
+    a crawl writes to the same database. Also writes the chart page beside the database as
+    DB_STEM.chart.html.
 
     Example:
 
+    \b
         newscrawl browse --db output/articles.db --port 8001
     """
     import socket
@@ -515,6 +523,7 @@ def export(db: str, fmt: str, since: Any, language: str | None, output: str) -> 
 
     Example:
 
+    \b
         newscrawl export --format csv --since 2025-06-01 --language en -o articles.csv
     """
     import sqlite3

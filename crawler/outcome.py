@@ -148,9 +148,9 @@ def judge(stats: dict[str, Any], host: str, db_path: str, *, mode: str | None = 
                 f"{'article' if new + updated == 1 else 'articles'} stored")
     if mode == "incremental":
         known = stats.get("newscrawl/links/known", 0)
-        headline += (f" (incremental run: {known} known "
-                     f"{'link' if known == 1 else 'links'} not fetched again"
-                     f"{', pagination stopped early' if stats.get('newscrawl/listing/stopped') else ''})")
+        stopped = ", pagination stopped early" if stats.get("newscrawl/listing/stopped") else ""
+        headline += (f" (incremental run: {known} known {'link' if known == 1 else 'links'} "
+                     f"not fetched again{stopped})" if known else " (incremental run)")
     elif mode == "full":
         headline += " (full run: every listing page walked)"
     if error_words:

@@ -157,6 +157,7 @@ def test_ranked_search_with_snippets_and_a_facet_in_a_real_browser(driver, brows
     wait_for(driver, ec.url_contains("language=en"))
     assert "language en" in driver.find_element(By.CSS_SELECTOR, ".nc-count").text
     assert len(driver.find_elements(By.CSS_SELECTOR, "ol.nc-results > li")) == len(results)
+    shot(driver, "browse-search-facet.png")
 
     driver.get(f"{browse_url}/-/newscrawl/search")
     box = driver.find_element(By.CSS_SELECTOR, "form.nc-search input[name=q]")
@@ -183,6 +184,8 @@ def test_chart_bars_open_the_list_of_their_day(driver, browse_url):
     wait_for(driver, ec.url_contains(f"published__startswith={day}"))
     items = driver.find_elements(By.CSS_SELECTOR, "ul.nc-list > li")
     assert len(items) == count
+    assert driver.find_element(By.CSS_SELECTOR, "a.nc-clear").text == "← All articles"
+    shot(driver, "browse-chart-day.png")
     driver.back()
     wait_for(driver, ec.url_contains("/-/newscrawl/chart"))
     driver.find_element(By.PARTIAL_LINK_TEXT, "Articles").click()

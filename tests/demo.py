@@ -21,15 +21,16 @@ DEFAULT_PORT = 8765
 
 def next_steps(db: str) -> str:
     """What to try after the demo crawl, as commands to copy."""
-    return "\n".join([
-        "",
-        "Next:",
-        f"  newscrawl browse --db {db}                  # read and search it at "
-        "http://127.0.0.1:8001/",
-        f"  newscrawl runs --db {db}                    # the run ledger",
-        f"  newscrawl export --db {db} --format csv -o output/demo.csv",
-        "  make demo                                          # again: an incremental run",
-    ])
+    steps = [
+        (f"newscrawl browse --db {db}", "read and search it at http://127.0.0.1:8001/"),
+        (f"make browse DB={db}", "the same, installing Datasette first"),
+        (f"newscrawl runs --db {db}", "the run ledger"),
+        (f"newscrawl export --db {db} --format csv -o output/demo.csv", "for other tools"),
+        ("make demo", "again: an incremental run"),
+    ]
+    width = max(len(command) for command, _ in steps)
+    return "\n".join(["", "Next (newscrawl is in .venv/bin):"]
+                     + [f"  {c:<{width}}  # {why}" for c, why in steps])
 
 
 def main(argv: list[str] | None = None) -> int:

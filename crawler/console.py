@@ -52,15 +52,6 @@ class OneLineFormatter(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
-class NotTheSummary(logging.Filter):
-    """Drops the store pipeline's copy of the run summary from the console: the CLI prints
-    the summary itself, once, headed by its verdict (the copy stays in ``--log-file`` and in
-    ``scrapy crawl``'s log)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name == "pipelines" and str(record.msg).startswith("Run %s summary"))
-
-
 def install(settings: Any, verbosity: int, log_file: str | None) -> None:
     """Root handlers for a CLI crawl: the console at ``LOG_LEVEL`` (which the CLI sets from
     ``verbosity`` unless ``-s LOG_LEVEL`` was given), and ``log_file`` at INFO (DEBUG with
@@ -80,7 +71,6 @@ def install(settings: Any, verbosity: int, log_file: str | None) -> None:
     if verbosity >= 2:  # -vv: everything, tracebacks included
         handler.setFormatter(logging.Formatter(fmt, datefmt))
     handler.setLevel(level)
-    handler.addFilter(NotTheSummary())
     root = logging.getLogger()
     root.setLevel(logging.NOTSET)
     root.addHandler(handler)

@@ -71,8 +71,13 @@ class Progress:
         self.started = time.monotonic()
         if self.terminal:
             from rich.progress import Progress as Bar, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.table import Column
 
-            self.bar = Bar(SpinnerColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
+            # On a narrow terminal the line wraps (and is redrawn as two) rather than losing
+            # its tail (errors, rate) to an ellipsis.
+            text = TextColumn("{task.description}",
+                              table_column=Column(no_wrap=False, overflow="fold"))
+            self.bar = Bar(SpinnerColumn(), TimeElapsedColumn(), text,
                            console=console.console(), transient=False)
             self.bar_task = self.bar.add_task(self.text(), total=None)
             self.bar.start()

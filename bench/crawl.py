@@ -338,7 +338,9 @@ print(crawler.stats.get_value("elapsed_time_seconds"))
 
 
 def naive(server: Server, db: Path, n: int) -> dict:
-    result, wall, cpu, rss = run_measured([PY, "-c", NAIVE_SCRIPT, server.url, str(db), str(n)])
+    script = db.with_suffix(".py")  # Scrapy reads its callbacks' source: a file, not -c
+    script.write_text(NAIVE_SCRIPT)
+    result, wall, cpu, rss = run_measured([PY, str(script), server.url, str(db), str(n)])
     if result.returncode != 0:
         raise SystemExit(f"naive crawl failed:\n{result.stderr[-3000:]}")
     seconds = float(result.stdout.strip().splitlines()[-1])

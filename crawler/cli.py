@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,20 +15,6 @@ from crawler import __version__
 from crawler.sites import SITES, Site, SiteError, get_site
 
 DEFAULT_DB = "output/articles.db"
-
-# Exit codes a scheduler can tell apart (sysexits.h); 1 is any other failed run.
-EXIT_UNREACHABLE = 69  # EX_UNAVAILABLE: the site answered nothing
-EXIT_DATABASE = 73  # EX_CANTCREAT: the database cannot be opened or written
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; try again later
-
-
-class RunFailed(click.ClickException):
-    """A crawl that could not do its job, with the exit code that says why."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
 
 def project_settings(overrides: tuple[str, ...] = ()) -> Any:
     """The project's Scrapy settings plus ``-s NAME=VALUE`` overrides."""
@@ -96,73 +83,83 @@ def cli() -> None:
 @site_options
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The SQLite database to write.")
-@click.option("--max-pages", type=click.IntRange(min=0), help="Listing pages to follow at most.")
+@click.option("--max-pages", type=click.IntRange(min=0), metavar="N", help="Listing pages to follow at most.")
 @click.option("--full", is_flag=True,
               help="Walk every listing page instead of stopping at known articles.")
 @click.option("--jobdir", type=click.Path(file_okay=False), metavar="DIR",
               help="Keep the crawl's queue in DIR: stop it with one Ctrl-C/SIGTERM and run "
                    "the same command again to resume.")
+@click.option("-v", "--verbose", count=True,
+              help="Show Scrapy's log: -v at INFO, -vv at DEBUG with tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--log-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also keep the full log (INFO, tracebacks) in FILE.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as one JSON object (for schedulers).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.")
 def crawl(site: str | None, site_file: str | None, start_url: str | None, db: str,
-          max_pages: int | None, full: bool, jobdir: str | None,
-          overrides: tuple[str, ...]) -> None:
+          max_pages: int | None, full: bool, jobdir: str | None, verbose: int, quiet: bool,
+          log_file: str | None, as_json: bool, overrides: tuple[str, ...]) -> None:
     """Crawl a site's section and store its new and changed articles.
 
     A run fetches the listing pages newest first until it meets the site's
     stop_after_known stored articles in a row, the new articles, and the stored ones
-    due for a revisit.  Exit codes: 0 the run did its job, 69 nothing could be fetched,
-    73 the database cannot be written, 75 another run holds the database, 1 any other
-    unfinished run.
+    due for a revisit.  It shows warnings, errors and a progress line, then a summary
+    headed by the verdict.  Exit codes: 0 the run did its job, 69 nothing could be
+    fetched, 73 the database cannot be written, 75 another run holds the database, 1 any
+    other unfinished run.
 
     Example:
 
+    \b
         newscrawl crawl --site bjreview --db output/articles.db
     """
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.outcome import failure_reason
-    from crawler.spiders.world import WorldSpider
-    from crawler.summary import format_summary
-
+    from crawler import console
+    from crawler.outcome import judge
     from crawler.redact import install as redact_logs, remember_secrets
+    from crawler.spiders.world import WorldSpider
+    from crawler.summary import format_summary, summary_record
 
+    if verbose and quiet:
+        raise click.UsageError("give -v or -q, not both")
     redact_logs()  # before Scrapy logs its first line
     profile = resolve_site(site, site_file, start_url)
     settings = project_settings(overrides)
     remember_secrets(settings.items())
+    verbosity = console.QUIET if quiet else verbose
+    if not any(o.partition("=")[0].strip() == "LOG_LEVEL" for o in overrides):
+        settings.set("LOG_LEVEL", logging.getLevelName(console.level_for(verbosity)),
+                     priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    settings.set("NEWSCRAWL_PROGRESS", not quiet, priority="cmdline")
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
+    try:
+        console.install(settings, verbosity, log_file or settings.get("LOG_FILE"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the log file {log_file}: {exc.strerror}")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(WorldSpider)
     process.crawl(crawler, site=profile.name if not site_file else None, site_file=site_file,
                   start_url=start_url, max_pages=max_pages, full=full)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    click.echo(format_summary(stats, db))
-    reason = stats.get("finish_reason")
-    if reason == "database_locked":
-        raise RunFailed(f"another run is writing to {db}: this run was refused; the lock is "
-                        "released when that run ends", EXIT_LOCKED)
-    if reason in ("database_unavailable", "database_error"):
-        detail = stats.get("newscrawl/store/error")
-        raise RunFailed(f"cannot write the database {db}" + (f" ({detail})" if detail else "")
-                        + ": check that its folder exists and is writable, and that the disk "
-                        "is not full; everything reported as stored above is in the database",
-                        EXIT_DATABASE)
-    if reason == "memusage_exceeded":
-        raise RunFailed(f"the crawl was stopped at MEMUSAGE_LIMIT_MB="
-                        f"{settings.getint('MEMUSAGE_LIMIT_MB')} (peak "
-                        f"{stats.get('memusage/max', 0) // 2**20} MiB): a runaway page or "
-                        "queue; everything reported as stored above is in the database")
-    if reason != "finished":
-        hint = f" (resume with --jobdir {jobdir})" if jobdir else ""
-        raise RunFailed(f"the crawl did not finish normally: {reason}{hint}")
-    problem = failure_reason(stats, settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"))
-    if problem:
-        raise RunFailed(problem, EXIT_UNREACHABLE if problem.startswith("nothing was fetched")
-                        else 1)
+    spider = crawler.spider
+    mode = ("full" if getattr(spider, "full", full) else "incremental") if spider else None
+    verdict = judge(stats, profile.primary_host, db, mode=mode, jobdir=jobdir,
+                    max_failure_ratio=settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"),
+                    memory_limit_mb=settings.getint("MEMUSAGE_LIMIT_MB"))
+    if as_json:
+        record = {**verdict.record(), "site": profile.name, "host": profile.primary_host,
+                  "mode": mode, **summary_record(stats, db)}
+        click.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        click.echo(format_summary(stats, db, verdict))
+    sys.exit(verdict.exit_code)
 
 
 RUN_COLUMNS = [
@@ -176,7 +173,7 @@ RUN_COLUMNS = [
 
 @cli.command()
 @db_option
-@click.option("-n", "--last", default=10, show_default=True, type=click.IntRange(min=1),
+@click.option("-n", "--last", default=10, show_default=True, type=click.IntRange(min=1), metavar="N",
               help="How many runs to show, newest last.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per run, with duplicates and errors by kind.")
@@ -188,6 +185,7 @@ def runs(db: str, last: int, as_json: bool) -> None:
 
     Example:
 
+    \b
         newscrawl runs --db output/articles.db -n 5
     """
     import sqlite3
@@ -231,7 +229,8 @@ def _pick_site(url: str | None, raw: bytes, explicit: Site | None) -> Site | Non
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per target and line.")
 @click.option("--db", type=click.Path(dir_okay=False),
               help="Also store the results, de-duplicated against crawled rows.")
-@click.option("--url", "base_url", help="The URL of a saved file without a canonical link.")
+@click.option("--url", "base_url", metavar="URL",
+              help="The URL of a saved file without a canonical link.")
 @site_options
 @click.option("--allow-private", is_flag=True,
               help="Allow URLs on loopback or private addresses (your own network).")
@@ -252,6 +251,7 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
 
     Example:
 
+    \b
         newscrawl extract saved-page.html --json
         newscrawl extract --same-site --json site-pages/*.html
     """
@@ -413,13 +413,14 @@ def open_store(db: str) -> Any:
 @click.argument("site_name", metavar="SITE")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="The whole summary as JSON.")
-@click.option("--limit", default=30, show_default=True, help="Blocks and lines to show.")
+@click.option("--limit", default=30, show_default=True, metavar="N", help="Blocks and lines to show.")
 def template(site_name: str, db: str, as_json: bool, limit: int) -> None:
     """Show what the crawl learned of SITE's template: the recurring blocks and lines it
     removes from bodies.
 
     Example:
 
+    \b
         newscrawl template bjreview
     """
     store = open_store(db)
@@ -456,6 +457,7 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
 
     Example:
 
+    \b
         newscrawl reextract --site bjreview
     """
     from pipelines.reextract import reextract as rebuild
@@ -484,18 +486,20 @@ def reextract(site: str | None, site_file: str | None, start_url: str | None, db
 
 @cli.command()
 @db_option
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), metavar="N",
               help="Port on 127.0.0.1 to serve on.")
 def browse(db: str, port: int) -> None:
-    """Browse the database in Datasette on 127.0.0.1: search, facets, canned queries, a chart.
+    """Browse the database in Datasette on 127.0.0.1: read, search, facets, a chart.
 
-    Tables and columns are described, articles are sorted newest first with facets on site,
-    language and publication month, and the search box searches titles and bodies. Safe to
-    run while a crawl writes to the same database. Also writes the chart page beside the
-    database as DB_STEM.chart.html.
+    The articles open as a compact list, newest first, with facets on site, language and
+    publication month; each title opens a reading view; search ranks the best match first
+    with a highlighted snippet (Chinese, Japanese and Korean words too). Safe to run while
+    a crawl writes to the same database. Also writes the chart page beside the database as
+    DB_STEM.chart.html.
 
     Example:
 
+    \b
         newscrawl browse --db output/articles.db --port 8001
     """
     import socket
@@ -537,6 +541,7 @@ def export(db: str, fmt: str, since: Any, language: str | None, output: str) -> 
 
     Example:
 
+    \b
         newscrawl export --format csv --since 2025-06-01 --language en -o articles.csv
     """
     import sqlite3

@@ -32,6 +32,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
 from crawler.outcome import TLS_HINT
+from crawler.summary import exception_words
 
 logger = logging.getLogger(__name__)
 
@@ -304,7 +305,7 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
             _count(self.crawler, "errors/tls")
             why = f"unreachable (TLS: {tls}; {TLS_HINT})"
         else:
-            why = f"unreachable ({exc.__class__.__name__}: {exc})"
+            why = f"unreachable ({exception_words(type(exc).__name__)}: {exc})"
         self._disallow(netloc, why, "disallow_all/unreachable")
 
     def _disallow(self, netloc: str, why: str, key: str) -> None:

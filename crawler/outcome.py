@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from crawler.summary import download_failures, finish_words, reason_words
 
 # How to accept a site whose certificate is not valid (said where a TLS failure is logged).
 TLS_HINT = ("set -s DOWNLOAD_VERIFY_CERTIFICATES=False, or verify_certificates = false in "
@@ -61,3 +64,121 @@ def failure_reason(stats: dict[str, Any],
                 f"{stats.get('newscrawl/skipped/robots_forbidden', 0)} forbidden by robots.txt "
                 "(see Skipped and Errors above)")
     return None
+
+
+# Exit codes a scheduler can tell apart (sysexits.h); 1 is any other failed run.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_UNREACHABLE = 69  # EX_UNAVAILABLE: the site answered nothing
+EXIT_DATABASE = 73  # EX_CANTCREAT: the database cannot be opened or written
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; try again later
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A run's outcome in one line a person can trust, the reasons, and the exit code."""
+
+    status: str  # "OK", "OK, with problems" or "FAILED"
+    headline: str
+    reasons: tuple[str, ...] = ()
+    exit_code: int = EXIT_OK
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+    def text(self) -> str:
+        lines = [f"{self.status}: {self.headline}"]
+        lines += [f"  - {r}" for r in self.reasons]
+        return "\n".join(lines)
+
+    def record(self) -> dict[str, Any]:
+        return {"verdict": self.status, "ok": self.ok, "headline": self.headline,
+                "reasons": list(self.reasons), "exit_code": self.exit_code}
+
+
+def _why_unreachable(stats: dict[str, Any]) -> str:
+    """The commonest download failure in words with its tries, e.g. ``DNS lookup failed
+    (3 tries)``; or a plain "no answer" when none was recorded."""
+    failed = download_failures(stats)
+    if not failed:
+        return "no answer"
+    words, tries = max(failed.items(), key=lambda kv: kv[1])
+    return f"{words} ({tries} {'try' if tries == 1 else 'tries'})"
+
+
+def judge(stats: dict[str, Any], host: str, db_path: str, *, mode: str | None = None,
+          jobdir: str | None = None,
+          max_failure_ratio: float = DEFAULT_MAX_FAILURE_RATIO,
+          memory_limit_mb: int | None = None) -> Verdict:
+    """The verdict on a finished crawl of ``host`` into ``db_path``, from its stats alone.
+
+    ``mode`` (``incremental`` or ``full``) is said in the headline of a successful run, so
+    a run that stored nothing new reads as the incremental run it was.
+    """
+    reason = stats.get("finish_reason")
+    if reason == "database_locked":
+        return Verdict("FAILED", f"{db_path}: another run is writing to it",
+                       ("this run was refused before sending a request; the lock is "
+                        "released when that run ends: try again later",), EXIT_LOCKED)
+    if reason in ("database_unavailable", "database_error") or stats.get("newscrawl/store/error"):
+        detail = stats.get("newscrawl/store/error")
+        return Verdict("FAILED", f"cannot write the database {db_path}"
+                       + (f" ({detail})" if detail else ""),
+                       ("check that its folder exists and is writable and that the disk is "
+                        "not full",
+                        f"{stats.get('newscrawl/store/lost', 0)} item(s) of the open batch "
+                        "were rolled back; everything counted as stored below is in the "
+                        "database"), EXIT_DATABASE)
+    if reason == "memusage_exceeded":
+        limit = f"MEMUSAGE_LIMIT_MB={memory_limit_mb}" if memory_limit_mb else "MEMUSAGE_LIMIT_MB"
+        return Verdict("FAILED", f"{host}: the crawl was stopped at {limit} (peak "
+                       f"{stats.get('memusage/max', 0) // 2**20} MiB)",
+                       ("a runaway page or queue; everything counted as stored below is in "
+                        "the database",), EXIT_FAILED)
+    if reason != "finished":
+        hint = (f"resume with --jobdir {jobdir}: run the same command again" if jobdir
+                else "the next run walks every listing page to finish the work")
+        return Verdict("FAILED", f"{host}: the crawl did not finish: {finish_words(reason)}",
+                       (hint,), EXIT_FAILED)
+    fetched_nothing = (not stats.get("newscrawl/pages/article")
+                       and not stats.get("newscrawl/pages/listing"))
+    if fetched_nothing and stats.get("newscrawl/robotstxt/disallow_all/server_error"):
+        return Verdict("FAILED", f"{host}: robots.txt answered with a server error",
+                       ("RFC 9309: a 5xx robots.txt disallows the whole host for this run, "
+                        "so nothing was crawled; try again later",), EXIT_FAILED)
+    if fetched_nothing and stats.get("newscrawl/errors/tls") \
+            and not stats.get("response_received_count"):
+        return Verdict("FAILED", f"{host}: the site's TLS certificate could not be verified",
+                       ("nothing was fetched; " + TLS_HINT,), EXIT_UNREACHABLE)
+    if fetched_nothing and not stats.get("downloader/response_status_count/200"):
+        reasons = ["nothing was fetched: is the site reachable?"]
+        if stats.get("newscrawl/robotstxt/disallow_all/unreachable"):
+            reasons.append("robots.txt could not be fetched, so nothing on the host was "
+                           "requested (RFC 9309)")
+        return Verdict("FAILED", f"{host}: {_why_unreachable(stats)}", tuple(reasons),
+                       EXIT_UNREACHABLE)
+    problem = failure_reason(stats, max_failure_ratio)
+    errors = {reason_words(k.rsplit("/", 1)[-1]): v for k, v in stats.items()
+              if k.startswith(("newscrawl/errors/", "newscrawl/skipped/extract_"))
+              and isinstance(v, int)}
+    error_words = [f"{n} {words}" for words, n in sorted(errors.items(), key=lambda kv: -kv[1])]
+    if problem:
+        return Verdict("FAILED", f"{host}: {problem}", tuple(error_words), EXIT_FAILED)
+    new = stats.get("newscrawl/articles/new", 0)
+    updated = stats.get("newscrawl/articles/updated", 0)
+    headline = (f"{host}: {new} new and {updated} updated "
+                f"{'article' if new + updated == 1 else 'articles'} stored")
+    if mode == "incremental":
+        known = stats.get("newscrawl/links/known", 0)
+        stopped = ", pagination stopped early" if stats.get("newscrawl/listing/stopped") else ""
+        headline += (f" (incremental run: {known} known {'link' if known == 1 else 'links'} "
+                     f"not fetched again{stopped})" if known else " (incremental run)")
+    elif mode == "full":
+        headline += " (full run: every listing page walked)"
+    if error_words:
+        failed = sum(errors.values())
+        return Verdict("OK, with problems", headline,
+                       (f"{failed} {'page' if failed == 1 else 'pages'} failed: "
+                        + ", ".join(error_words),), EXIT_OK)
+    return Verdict("OK", headline)

@@ -53,7 +53,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 # No control surfaces on an unattended crawler, and no credentials in its logs.
 EXTENSIONS = {"crawler.redact.RedactSecrets": 0, "crawler.monitor.ReactorLag": 0,
-              "crawler.jobdir.JobdirCheck": 0}
+              "crawler.jobdir.JobdirCheck": 0, "crawler.progress.Progress": 500}
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
@@ -89,4 +89,10 @@ NEWSCRAWL_TEMPLATE_REFRESH = 10
 NEWSCRAWL_MAX_FAILURE_RATIO = 0.25
 
 LOG_LEVEL = "INFO"
+# Dropped and scraped items are logged by URL and reason, never the whole item.
+LOG_FORMATTER = "crawler.logformatter.LogFormatter"
+# The progress line (crawler/progress.py): `newscrawl crawl` turns it on; without a terminal
+# it prints a plain line every NEWSCRAWL_PROGRESS_INTERVAL seconds.
+NEWSCRAWL_PROGRESS = False
+NEWSCRAWL_PROGRESS_INTERVAL = 60.0
 FEED_EXPORT_ENCODING = "utf-8"

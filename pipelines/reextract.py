@@ -8,6 +8,7 @@ while pages are being extracted.
 
 from __future__ import annotations
 
+import gzip
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -51,15 +52,15 @@ def _results(store: Store, site: SiteProfile, template: TemplateRules | None,
         except Exception as exc:  # noqa: BLE001 - a timeout or a dead worker: keep the row
             return row, NoArticle(getattr(exc, "reason", "extract_error"), str(exc))
 
-    for row in store.stored_pages(site.name, run_id, chunk, ids):
-        html = row.pop("html")
+    for row in store.stored_pages(site.name, run_id, chunk, ids, compressed=True):
+        stored = row.pop("html_gzip")
         if workers is not None:
-            pending: Any = workers.submit_extract(html, row["page_url"], site, row["encoding"],
-                                                  template)
+            pending: Any = workers.submit_stored(stored, row["page_url"], site,
+                                                 row["encoding"], template)
         else:
             try:
-                pending = extract(html, row["page_url"], site, encoding=row["encoding"],
-                                  template=template)
+                pending = extract(gzip.decompress(stored), row["page_url"], site,
+                                  encoding=row["encoding"], template=template)
             except NoArticle as exc:
                 pending = exc
         in_flight.append((row, pending))

@@ -153,6 +153,45 @@ def m003_issue10_indexes(db: sqlite_utils.Database) -> None:
         end""")
 
 
+# Languages written without spaces between words: the porter index sees a whole clause as one
+# token, so a word inside it is found only by the trigram index.
+TRIGRAM_LANGUAGES = "('zh', 'ja', 'ko')"
+
+
+@migrations()
+def m004_issue14_trigram_search(db: sqlite_utils.Database) -> None:
+    """A second full-text index, trigram-tokenized, over the Chinese, Japanese and Korean
+    stories: a search for a word of two or more characters finds it inside a clause.
+
+    Only those languages are indexed (by triggers on ``articles.language``): a trigram index
+    is several times the size of the text, and English is served by ``articles_fts``.
+    """
+    cjk = "lower(substr(coalesce({row}.language, ''), 1, 2)) in " + TRIGRAM_LANGUAGES
+    old, new = cjk.format(row="old"), cjk.format(row="new")
+    for sql in (
+        "create virtual table articles_trigram using fts5(title, text, content='articles', "
+        "content_rowid='id', tokenize='trigram')",
+        "insert into articles_trigram(rowid, title, text) select id, title, text "
+        f"from articles where {cjk.format(row='articles')}",
+        f"""create trigger articles_trigram_ai after insert on articles when {new} begin
+            insert into articles_trigram(rowid, title, text) values (new.id, new.title, new.text);
+        end""",
+        f"""create trigger articles_trigram_ad after delete on articles when {old} begin
+            insert into articles_trigram(articles_trigram, rowid, title, text)
+                values ('delete', old.id, old.title, old.text);
+        end""",
+        # One trigger, so the old entry always leaves the index before the new one enters.
+        f"""create trigger articles_trigram_au after update of title, text, language
+            on articles begin
+            insert into articles_trigram(articles_trigram, rowid, title, text)
+                select 'delete', old.id, old.title, old.text where {old};
+            insert into articles_trigram(rowid, title, text)
+                select new.id, new.title, new.text where {new};
+        end""",
+    ):
+        db.execute(sql)
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -633,14 +672,15 @@ class Store:
         self.commit()
 
     def stored_pages(self, site: str | None = None, run_id: int | None = None,
-                     chunk: int = 200, ids: list[int] | None = None
-                     ) -> Iterator[dict[str, Any]]:
+                     chunk: int = 200, ids: list[int] | None = None,
+                     compressed: bool = False) -> Iterator[dict[str, Any]]:
         """Stored raw pages with their article's id, URL, site and content hash, in id order.
 
         The ids are read in keyset-paginated chunks (``id > last``) and each page on its own
         when it is wanted, so memory holds one page whatever the database's size, and no
         read transaction stays open across the caller's work (writers, this store's own
-        included, commit in between).  ``ids`` keeps only those articles."""
+        included, commit in between).  ``ids`` keeps only those articles; ``compressed``
+        gives each page as stored (``html_gzip``), for a worker to decompress."""
         if ids is not None:
             wanted = sorted(ids)
             chunks: Iterator[list[int]] = (wanted[i:i + chunk]
@@ -657,9 +697,13 @@ class Store:
                 if row is None:
                     continue
                 _id, url, site_name, content, page_url, encoding, html = row
-                yield {"id": article_id, "url": url, "site": site_name,
-                       "content_hash": content, "page_url": page_url, "encoding": encoding,
-                       "html": gzip.decompress(html)}
+                page = {"id": article_id, "url": url, "site": site_name,
+                        "content_hash": content, "page_url": page_url, "encoding": encoding}
+                if compressed:
+                    page["html_gzip"] = html
+                else:
+                    page["html"] = gzip.decompress(html)
+                yield page
 
     def _id_chunks(self, site: str | None, run_id: int | None,
                    chunk: int) -> Iterator[list[int]]:

@@ -91,6 +91,14 @@ def _extract(raw: bytes | str, url: str | None, site: SiteProfile | None,
     return extract(raw, url, site, encoding=encoding, template=template)
 
 
+def _extract_stored(raw_gzip: bytes, url: str | None, site: SiteProfile | None,
+                    encoding: str | None, template: Any) -> Article:
+    """Re-extraction of a stored page: decompressed here, so the caller never holds it."""
+    import gzip
+
+    return _extract(gzip.decompress(raw_gzip), url, site, encoding, template)
+
+
 def _learn(raw: bytes | str, encoding: str | None) -> Any:
     from pipelines.extract import learn_page
 
@@ -122,6 +130,11 @@ class ExtractWorkers:
     def submit_extract(self, raw: bytes | str, url: str | None, site: SiteProfile | None,
                        encoding: str | None = None, template: Any = None) -> Future:
         return self.submit(_extract, raw, url, site, encoding, template)
+
+    def submit_stored(self, raw_gzip: bytes, url: str | None, site: SiteProfile | None,
+                      encoding: str | None = None, template: Any = None) -> Future:
+        """Extraction of a page as stored (gzip-compressed), decompressed in the worker."""
+        return self.submit(_extract_stored, raw_gzip, url, site, encoding, template)
 
     def result(self, future: Future) -> Any:
         """The future's result; a timeout or a dead worker becomes :class:`ExtractFailed`."""

@@ -90,7 +90,7 @@ def test_max_pages_limits_pagination(site_url, tmp_path):
 def test_unreachable_site_exits_non_zero(tmp_path):
     result = crawl("http://127.0.0.1:9", tmp_path / "a.db", "-s", "RETRY_TIMES=0")
     assert result.returncode != 0
-    assert "nothing was fetched" in result.stderr
+    assert "nothing was fetched" in result.stdout
 
 
 def test_articles_only_in_the_feed_and_the_sitemap_are_found(site_dir, site_url, tmp_path):

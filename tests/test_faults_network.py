@@ -73,7 +73,7 @@ def test_network_faults_are_bounded_counted_and_contained(tmp_path):
     assert elapsed < 60, elapsed
     # More than a quarter of the pages failed: the run says so and exits non-zero.
     assert result.returncode == 1
-    assert "pages failed" in log and "NEWSCRAWL_MAX_FAILURE_RATIO" in log
+    assert "pages failed" in result.stdout and "NEWSCRAWL_MAX_FAILURE_RATIO" in result.stdout
 
     stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
     assert stored == {a(n) for n in (*GOOD, 50, 900, 901)}

@@ -286,4 +286,4 @@ def test_listing_links_beyond_parser_depth_are_counted_and_logged(tmp_path, dept
     assert stats["newscrawl/skipped/listing_too_deep"] == 1
     assert "No links read from the listing page" in result.stderr
     assert "the HTML parser gave up on the page: Excessive depth" in result.stderr
-    assert "listing page(s) gave no links" in result.stderr
+    assert "listing page(s) gave no links" in result.stdout

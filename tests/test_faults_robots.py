@@ -78,7 +78,7 @@ def test_crawler_traps_are_bounded_and_the_reason_recorded(tmp_path):
     assert len([p for p in paths if p.startswith("/World/index_")]) < 20
     run = query(tmp_path / "a.db", "select finish_reason from runs")[0]
     assert run["finish_reason"] == "closespider_pagecount"
-    assert result.returncode == 1 and "closespider_pagecount" in result.stderr
+    assert result.returncode == 1 and "closespider_pagecount" in result.stdout
 
 
 def free_port() -> int:

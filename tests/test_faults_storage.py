@@ -83,8 +83,8 @@ def test_read_only_database_stops_with_a_clear_message(site_url, tmp_path):
         _immutable(db, False)
         db.chmod(0o644)
     assert result.returncode == 73  # EXIT_DATABASE
-    assert "cannot write the database" in result.stderr
-    assert "readonly" in result.stderr or "read-only" in result.stderr
+    assert "cannot write the database" in result.stdout
+    assert "readonly" in result.stdout or "read-only" in result.stdout
     assert "Articles: new 0, updated 0, unchanged 0" in result.stdout
     assert_intact(db, before)
 
@@ -98,8 +98,8 @@ def test_disk_full_stops_and_reports_only_what_was_stored(site_url, tmp_path):
     result = crawl(site_url, db, "-s", "NEWSCRAWL_FLUSH_ROWS=2",
                    "-s", f"NEWSCRAWL_DB_MAX_BYTES={limit}")
     assert result.returncode == 73  # EXIT_DATABASE
-    assert "cannot write the database" in result.stderr
-    assert "database or disk is full" in result.stderr
+    assert "cannot write the database" in result.stdout
+    assert "database or disk is full" in result.stdout
     new = int(re.search(r"Articles: new (\d+)", result.stdout).group(1))
     stored = len(query(db, "select id from articles")) - len(before)
     assert new == stored, "the summary reported articles that were not stored"
@@ -178,7 +178,7 @@ def test_damaged_jobdir_is_moved_aside_and_the_crawl_goes_on(tmp_path, damaged):
                 "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
                 "-s", "CONCURRENT_REQUESTS=1"]
         paused = newscrawl("crawl", *args, "-s", "CLOSESPIDER_PAGECOUNT=3")
-        assert paused.returncode == 1 and "resume with --jobdir" in paused.stderr
+        assert paused.returncode == 1 and "resume with --jobdir" in paused.stdout
         target = next(jobdir.glob(damaged))
         data = target.read_bytes()
         target.write_bytes(data[:len(data) // 2])
@@ -213,7 +213,7 @@ def test_memory_limit_stops_the_run_and_the_ledger_says_so(tmp_path):
         result = crawl(base, db, "-s", "MEMUSAGE_LIMIT_MB=50", "-s", "MEMUSAGE_WARNING_MB=40",
                        "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.5")
     assert result.returncode == 1, result.stderr[-3000:]
-    assert "stopped at MEMUSAGE_LIMIT_MB=50" in result.stderr
+    assert "stopped at MEMUSAGE_LIMIT_MB=50" in result.stdout
     assert "Memory usage reached 40MiB" in result.stderr
     assert "Traceback" not in result.stderr
     run = query(db, "select finish_reason, stats from runs order by id desc limit 1")[0]

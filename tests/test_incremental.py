@@ -185,5 +185,5 @@ def test_unwritable_database_exits_73(site_url, tmp_path):
     blocker.write_text("not a folder")
     result = crawl(site_url, blocker / "a.db")
     assert result.returncode == 73, result.stderr[-2000:]
-    assert "cannot write the database" in result.stderr
+    assert "cannot write the database" in result.stdout
     assert "downloader/request_count" not in result.stderr  # closed before any request

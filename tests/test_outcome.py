@@ -103,3 +103,28 @@ def test_crawl_logs_no_secrets(site_url, tmp_path):
     assert "redis://***@127.0.0.1:6379/0" in result.stderr  # logged ...
     assert "s3cret" not in result.stderr + result.stdout   # ... without its password
     assert "TelnetConsole" not in result.stderr and "RemoteControl" not in result.stderr
+
+
+def test_verdict_names_the_host_and_the_failure_in_words():
+    from crawler.outcome import judge
+
+    dns = {"finish_reason": "finished", "newscrawl/robotstxt/disallow_all/unreachable": 1,
+           "newscrawl/skipped/robots_forbidden": 1,
+           "downloader/exception_type_count/scrapy.exceptions.CannotResolveHostError": 3,
+           "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 1}
+    verdict = judge(dns, "www.bjreview.com", "a.db")
+    assert verdict.text().splitlines()[0] == "FAILED: www.bjreview.com: DNS lookup failed (3 tries)"
+    assert verdict.exit_code == 69 and not verdict.ok
+
+    ok = judge({**OK, "newscrawl/links/known": 20, "newscrawl/listing/stopped": 1},
+               "www.bjreview.com", "a.db", mode="incremental")
+    assert ok.text() == ("OK: www.bjreview.com: 9 new and 0 updated articles stored "
+                         "(incremental run: 20 known links not fetched again, pagination "
+                         "stopped early)")
+    shaky = judge({**OK, "newscrawl/errors/timeout": 2, "newscrawl/errors/http_503": 1},
+                  "h", "a.db")
+    assert shaky.status == "OK, with problems" and shaky.exit_code == 0
+    assert shaky.reasons == ("3 pages failed: 2 timed out, 1 HTTP 503",)
+    assert judge({**OK, "finish_reason": "shutdown"}, "h", "a.db").headline == (
+        "h: the crawl did not finish: stopped by a signal (Ctrl-C or SIGTERM)")
+    assert judge({"finish_reason": "database_locked"}, "h", "a.db").exit_code == 75

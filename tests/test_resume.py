@@ -82,7 +82,7 @@ def test_sigkill_mid_crawl_then_a_normal_run_gives_the_same_rows(site_url, tmp_p
     second = crawl(site_url, db, "--site-file", profile)
     assert second.returncode == 75, second.stderr[-3000:]
     assert f"another newscrawl run (pid {proc.pid})" in second.stderr
-    assert "this run was refused" in second.stderr
+    assert "this run was refused" in second.stdout
     assert "downloader/request_count" not in second.stderr
 
     proc.send_signal(signal.SIGKILL)
@@ -116,7 +116,7 @@ def test_jobdir_resumes_a_run_stopped_with_sigterm(site_url, tmp_path, reference
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err[-3000:]
-    assert f"resume with --jobdir {jobdir}" in err
+    assert f"resume with --jobdir {jobdir}" in out
     paused = count(db)
     assert paused < 10
     assert (jobdir / "requests.seen").stat().st_size > 0

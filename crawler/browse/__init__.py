@@ -59,6 +59,10 @@ def build_metadata(path: str | Path) -> dict[str, Any]:
     database = meta.pop("database")
     tables, sites = _tables_and_sites(path)
     database["tables"] = {t: v for t, v in database["tables"].items() if t in tables}
+    for table in database["tables"].values():
+        # The column dictionary has its own page (/-/newscrawl/columns): a table page opens
+        # on its rows, not on a list of column descriptions.
+        table.pop("columns", None)
     database["queries"] = {
         name: q for name, q in database["queries"].items()
         if set(TABLE_REFERENCE.findall(q["sql"])) <= tables}
@@ -93,4 +97,5 @@ def make_datasette(path: str | Path, **kwargs: Any) -> Any:
 
     if pm.get_plugin("newscrawl") is None:
         pm.register(plugin, name="newscrawl")
+    kwargs.setdefault("template_dir", str(resources.files("crawler.browse") / "templates"))
     return Datasette([str(path)], metadata=build_metadata(path), **kwargs)

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
+from typing import Callable
 
 PER_DAY_BY_LANGUAGE = """
 select substr(published, 1, 10) as day, coalesce(language, 'undetected') as language,
@@ -24,6 +25,8 @@ order by day, 2
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 OTHER = "#999999"
 WIDTH, HEIGHT, MARGIN = 900, 320, 40
+LEFT = 64  # room for the y-axis title and tick labels
+MAX_X_TICKS = 8
 
 
 def per_day_by_language(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
@@ -31,11 +34,21 @@ def per_day_by_language(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
     return [(d, lang, n) for d, lang, n in conn.execute(PER_DAY_BY_LANGUAGE)]
 
 
-def chart_svg(rows: list[tuple[str, str, int]]) -> str:
+def nice_step(peak: int, ticks: int = 5) -> int:
+    """A round step (1, 2, 5, 10, 20, 50...) giving about ``ticks`` gridlines up to ``peak``."""
+    raw = max(peak / ticks, 1)
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+
+
+def chart_svg(rows: list[tuple[str, str, int]],
+              link: Callable[[str, str], str] | None = None) -> str:
     """A stacked bar per calendar day (empty days included, so gaps show), one colour a language.
 
-    Every bar segment carries ``data-day``, ``data-language`` and ``data-count`` and a
-    ``<title>`` tooltip, so the figures can be read back from the markup.
+    Both axes are labelled (publication date; articles per day, with gridlines).  Every bar
+    segment carries ``data-day``, ``data-language`` and ``data-count`` and a ``<title>``
+    tooltip, so the figures can be read back from the markup; with ``link(day, language)``
+    each segment is a link (the live page opens the list of that day's articles).
     """
     if not rows:
         return ('<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%d" height="60">'
@@ -50,49 +63,75 @@ def chart_svg(rows: list[tuple[str, str, int]]) -> str:
     first, last = date.fromisoformat(min(counts)), date.fromisoformat(max(counts))
     days = [(first + timedelta(i)).isoformat() for i in range((last - first).days + 1)]
     peak = max(sum(c.values()) for c in counts.values())
-    plot_w, plot_h = WIDTH - 2 * MARGIN, HEIGHT - 2 * MARGIN
+    step_y = nice_step(peak)
+    top = -(-peak // step_y) * step_y  # the axis ends on a gridline at or above the peak
+    base = HEIGHT - MARGIN
+    plot_w, plot_h = WIDTH - LEFT - MARGIN, HEIGHT - 2 * MARGIN
     step = plot_w / len(days)
     bar = max(step * 0.8, 0.5)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" '
-             f'height="{HEIGHT + 30}" viewBox="0 0 {WIDTH} {HEIGHT + 30}" '
+             f'height="{HEIGHT + 50}" viewBox="0 0 {WIDTH} {HEIGHT + 50}" '
              'font-family="sans-serif" font-size="12">',
-             '<title>Articles per day by language</title>',
-             f'<line x1="{MARGIN}" y1="{HEIGHT - MARGIN}" x2="{WIDTH - MARGIN}" '
-             f'y2="{HEIGHT - MARGIN}" stroke="#333"/>',
-             f'<text x="{MARGIN - 6}" y="{MARGIN + 4}" text-anchor="end">{peak}</text>',
-             f'<text x="{MARGIN - 6}" y="{HEIGHT - MARGIN + 4}" text-anchor="end">0</text>']
+             '<title>Articles per day by language</title>']
+    for value in range(0, top + 1, step_y):
+        y = base - plot_h * value / top
+        parts.append(f'<line x1="{LEFT}" y1="{y:.2f}" x2="{WIDTH - MARGIN}" y2="{y:.2f}" '
+                     f'stroke="{"#333" if value == 0 else "#e3e3e3"}"/>'
+                     f'<text x="{LEFT - 6}" y="{y + 4:.2f}" text-anchor="end">{value}</text>')
+    parts.append(f'<text transform="translate(14 {MARGIN + plot_h / 2:.0f}) rotate(-90)" '
+                 'text-anchor="middle" class="axis-title">Articles per day</text>')
     for i, day in enumerate(days):
-        y = HEIGHT - MARGIN
+        y = base
         for lang in languages:
             n = counts.get(day, {}).get(lang, 0)
             if not n:
                 continue
-            h = plot_h * n / peak
+            h = plot_h * n / top
             y -= h
             label = f"{day}: {n} {escape(lang)}"
-            parts.append(f'<rect x="{MARGIN + i * step:.2f}" y="{y:.2f}" width="{bar:.2f}" '
-                         f'height="{h:.2f}" fill="{colour[lang]}" data-day="{day}" '
-                         f'data-language="{escape(lang)}" data-count="{n}">'
-                         f'<title>{label}</title></rect>')
-    parts.append(f'<text x="{MARGIN}" y="{HEIGHT - MARGIN + 18}">{days[0]}</text>')
-    parts.append(f'<text x="{WIDTH - MARGIN}" y="{HEIGHT - MARGIN + 18}" '
-                 f'text-anchor="end">{days[-1]}</text>')
-    x = MARGIN
+            rect = (f'<rect x="{LEFT + i * step:.2f}" y="{y:.2f}" width="{bar:.2f}" '
+                    f'height="{h:.2f}" fill="{colour[lang]}" data-day="{day}" '
+                    f'data-language="{escape(lang)}" data-count="{n}">'
+                    f'<title>{label}</title></rect>')
+            if link is not None:
+                rect = f'<a href="{escape(link(day, lang))}">{rect}</a>'
+            parts.append(rect)
+    every = max(1, -(-len(days) // MAX_X_TICKS))
+    for i in range(0, len(days), every):
+        x = LEFT + i * step + bar / 2
+        parts.append(f'<line x1="{x:.2f}" y1="{base}" x2="{x:.2f}" y2="{base + 4}" '
+                     f'stroke="#333"/><text x="{x:.2f}" y="{base + 17}" '
+                     f'text-anchor="middle">{days[i]}</text>')
+    parts.append(f'<text x="{LEFT + plot_w / 2:.0f}" y="{base + 34}" text-anchor="middle" '
+                 'class="axis-title">Publication date (one bar per day)</text>')
+    x = LEFT
     for lang in languages:
-        parts.append(f'<rect x="{x}" y="{HEIGHT}" width="12" height="12" fill="{colour[lang]}"/>'
-                     f'<text x="{x + 16}" y="{HEIGHT + 11}">{escape(lang)} ({totals[lang]})</text>')
+        parts.append(f'<rect x="{x}" y="{HEIGHT + 20}" width="12" height="12" '
+                     f'fill="{colour[lang]}"/><text x="{x + 16}" y="{HEIGHT + 31}">'
+                     f'{escape(lang)} ({totals[lang]})</text>')
         x += 40 + 8 * len(lang) + 8 * len(str(totals[lang]))
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def chart_page(rows: list[tuple[str, str, int]], name: str) -> str:
-    """The whole HTML page for database ``name``: a heading, a total and the chart."""
+def chart_page(rows: list[tuple[str, str, int]], name: str,
+               link: Callable[[str, str], str] | None = None,
+               nav: dict[str, str] | None = None) -> str:
+    """The whole HTML page for database ``name``: navigation, a heading, a total, the chart.
+
+    ``nav`` (label -> URL) and ``link`` are for the live page; the file written beside the
+    database has neither, since it opens without a server.
+    """
     total = sum(n for _, _, n in rows)
+    links = " | ".join(f'<a href="{escape(url)}">{"&larr; " if i == 0 else ""}{escape(label)}</a>'
+                       for i, (label, url) in enumerate((nav or {}).items()))
+    hint = " Click a bar to list that day's articles in that language." if link else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>Articles per day by language</title></head>\n<body style=\"font-family:"
-            "sans-serif;margin:2em\">\n<h1>Articles per day by language</h1>\n"
-            f"<p>{total} dated articles in {escape(name)}.</p>\n{chart_svg(rows)}\n"
+            "sans-serif;margin:2em\">\n"
+            + (f"<nav>{links}</nav>\n" if links else "")
+            + "<h1>Articles per day by language</h1>\n"
+            f"<p>{total} dated articles in {escape(name)}.{hint}</p>\n{chart_svg(rows, link)}\n"
             "</body></html>\n")
 
 

@@ -1,4 +1,8 @@
-"""Datasette plugin for newscrawl databases: a month facet, readable bodies, the chart page.
+"""Datasette plugin for newscrawl databases: pages made for reading and finding articles.
+
+A reading view per article, a compact newest-first list (``templates/_table.html``), ranked
+search with snippets (``crawler.browse.search``), the column dictionary on its own page, a
+month facet, the chart; withdrawn stories are left out of the list unless asked for.
 
 Registered by :func:`crawler.browse.make_datasette`, not through an entry point, so it only
 runs in the Datasette that ``newscrawl browse`` starts.
@@ -9,17 +13,28 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from urllib.parse import urlencode
+
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
+from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
+from crawler.browse import reading
 from crawler.browse.chart import PER_DAY_BY_LANGUAGE, chart_page
+from crawler.browse.search import Query, search_sql, snippet_for, marked
 
 CSS_PATH = "/-/newscrawl/newscrawl.css"
 CHART_PATH = "/-/newscrawl/chart"
+ARTICLE_PATH = "/-/newscrawl/article/{id}"
+SEARCH_PATH = "/-/newscrawl/search"
+COLUMNS_PATH = "/-/newscrawl/columns"
+# ?_nc_withdrawn=1 shows withdrawn stories in the articles list; ?_nc_view=table all columns.
+SHOW_WITHDRAWN = "_nc_withdrawn"
+TABLE_VIEW = "_nc_view"
 # In the table the body is a short scrollable box; on the row page it reads as paragraphs.
 # Column descriptions go in two compact columns, so the rows are not pushed off the screen.
 CSS = """
@@ -30,6 +45,36 @@ td.col-title { min-width: 14em; }
 td.col-text .nc-body { max-height: 7.5em; min-width: 28em; overflow-y: auto; }
 .nc-body p { margin: 0 0 0.6em 0; white-space: normal; line-height: 1.45; }
 body.row td.col-text .nc-body { max-height: none; max-width: 42em; }
+/* The compact list, the reading view and search results. */
+.nc-list { list-style: none; padding: 0; max-width: 52em; }
+.nc-list li { padding: 0.55em 0; border-bottom: 1px solid #e4e4e4; }
+.nc-list .nc-title { font-size: 1.08em; font-weight: 600; text-decoration: none; }
+.nc-list .nc-title:hover { text-decoration: underline; }
+.nc-meta { color: #555; font-size: 0.88em; margin-top: 0.15em; }
+.nc-meta span + span::before { content: " · "; color: #999; }
+.nc-snippet { margin: 0.3em 0 0 0; line-height: 1.45; }
+mark { background: #fff0a0; padding: 0 0.1em; }
+.nc-toolbar { margin: 0.6em 0; font-size: 0.92em; }
+.nc-toolbar a { margin-right: 1.2em; }
+.nc-search input[type=search] { width: 22em; font-size: 1em; padding: 0.25em; }
+.table-articles .search-row { display: none; }
+/* The compact list is for reading: Datasette's query builder stays in "Show all columns". */
+body.table-articles:has(ul.nc-list) form.filters,
+body.table-articles:has(ul.nc-list) .suggested-facets,
+body.table-articles:has(ul.nc-list) p:has(> a.not-underlined) { display: none; }
+.nc-toolbar .nc-clear { font-weight: 600; }
+article.nc-article { max-width: 42em; margin: 0 auto 2em auto; }
+article.nc-article h1 { font-size: 1.9em; line-height: 1.2; margin-bottom: 0.3em; }
+article.nc-article .nc-standfirst { font-size: 1.12em; color: #333; }
+article.nc-article .nc-body p { font-size: 1.08em; line-height: 1.6; margin: 0 0 0.9em 0;
+  font-family: Georgia, "Noto Serif", "Noto Serif CJK SC", serif; }
+.nc-captions { color: #444; font-size: 0.92em; border-left: 3px solid #ddd; padding-left: 0.8em; }
+.nc-facets { display: flex; gap: 2.5em; font-size: 0.92em; }
+.nc-facets ul { list-style: none; padding: 0; margin: 0.2em 0; }
+dl.nc-dictionary { display: grid; grid-template-columns: max-content 1fr; gap: 0.25em 1.2em;
+  max-width: 60em; }
+dl.nc-dictionary dt { font-family: monospace; }
+dl.nc-dictionary dd { margin: 0; }
 """
 
 
@@ -104,9 +149,179 @@ async def _css() -> Response:
 async def _chart(datasette: Any) -> Response:
     db = datasette.get_database()
     rows = [tuple(r) for r in (await db.execute(PER_DAY_BY_LANGUAGE)).rows]
-    return Response.html(chart_page(rows, db.name))
+    table = datasette.urls.table(db.name, "articles")
+
+    def link(day: str, language: str) -> str:
+        args = {"published__startswith": day}
+        args["language" if language != "undetected" else "language__isnull"] = (
+            language if language != "undetected" else "1")
+        return f"{table}?{urlencode(args)}"
+
+    nav = {"Articles": table, "Search": SEARCH_PATH, "Columns explained": COLUMNS_PATH}
+    return Response.html(chart_page(rows, db.name, link=link, nav=nav))
+
+
+async def _schema(db: Any) -> tuple[set[str], set[str]]:
+    """The database's tables and the articles table's columns (older files lack some)."""
+    tables = set(await db.table_names())
+    columns = set(await db.table_columns("articles")) if "articles" in tables else set()
+    return tables, columns
+
+
+async def _article(datasette: Any, request: Any) -> Response:
+    """The reading view of one article: headline, byline, date, body, captions, links."""
+    db = datasette.get_database()
+    try:
+        article_id = int(request.url_vars["id"])
+    except ValueError:
+        raise NotFound("No such article") from None
+    tables, _columns = await _schema(db)
+    found = (await db.execute("select * from articles where id = ?", [article_id])).rows
+    if not found:
+        raise NotFound(f"No article {article_id}")
+    row = dict(found[0])
+    aliases = ([dict(r) for r in (await db.execute(
+        "select url, kind, first_seen from aliases where article_id = ? order by kind, url",
+        [article_id])).rows] if "aliases" in tables else [])
+    versions = ([dict(r) for r in (await db.execute(
+        "select id, title, changed_at, replaced_at from versions where article_id = ? "
+        "order by replaced_at desc", [article_id])).rows] if "versions" in tables else [])
+    context = {
+        "row": row, "byline": reading.byline(row.get("authors")),
+        "published": reading.format_date(row.get("published")),
+        "modified": reading.format_date(row.get("modified")),
+        "paragraphs": reading.paragraphs(row.get("text")),
+        "standfirst": reading.standfirst(row.get("description"),
+                                         reading.paragraphs(row.get("text"))),
+        "captions": reading.json_list(row.get("captions")),
+        "variants": [a for a in aliases if a["kind"] == "url"],
+        "duplicates": [a for a in aliases if a["kind"] != "url"],
+        "versions": versions, "database": db.name,
+        "list_url": datasette.urls.table(db.name, "articles"),
+        "row_url": datasette.urls.row(db.name, "articles", str(article_id)),
+        "versions_url": datasette.urls.table(db.name, "versions"),
+        "search_url": SEARCH_PATH,
+    }
+    return Response.html(await datasette.render_template(
+        "newscrawl_article.html", context, request=request))
+
+
+async def _search(datasette: Any, request: Any) -> Response:
+    """Ranked search: best match first, a highlighted snippet, site and language facets."""
+    db = datasette.get_database()
+    args = request.args
+    try:
+        offset = max(0, int(args.get("offset") or 0))
+    except ValueError:
+        offset = 0
+    query = Query((args.get("q") or "").strip(), site=args.get("site") or None,
+                  language=args.get("language") or None, offset=offset)
+    results, facets, error = [], {}, None
+    if query.terms:
+        tables, columns = await _schema(db)
+        sql, body, params = search_sql(query, tables, columns)
+        try:
+            rows = (await db.execute(sql, params)).rows
+            for name in ("language", "site"):
+                counted = await db.execute(
+                    f"select a.{name} as value, count(*) as n {body} group by 1 order by 2 desc",
+                    params)
+                facets[name] = [dict(r) for r in counted.rows]
+        except Exception as exc:  # an FTS syntax error or a timeout: say so on the page
+            error = str(exc)
+            rows = []
+        for r in rows:
+            record = dict(r)
+            results.append({**record, "title_html": marked(record["title_marked"]),
+                            "snippet_html": snippet_for(record, query),
+                            "date": reading.format_date(record["published"]),
+                            "length": reading.length_label(record["chars"]),
+                            "href": ARTICLE_PATH.format(id=record["id"])})
+
+    def toggle(name: str, value: Any) -> str:
+        current = {k: args.get(k) for k in ("q", "site", "language") if args.get(k)}
+        if current.get(name) == value:
+            current.pop(name)
+        elif value is not None:
+            current[name] = value
+        return f"{SEARCH_PATH}?{urlencode(current)}"
+
+    total = sum(f["n"] for f in facets.get("site", []))
+    more = (f"{SEARCH_PATH}?" + urlencode({**{k: args.get(k) for k in ("q", "site", "language")
+                                              if args.get(k)}, "offset": offset + query.limit})
+            if offset + query.limit < total else None)
+    context = {"query": query, "results": results, "facets": facets, "total": total,
+               "error": error, "toggle": toggle, "more_url": more, "database": db.name,
+               "list_url": datasette.urls.table(db.name, "articles"),
+               "mode_words": {"porter": "ranked by relevance (FTS5 rank, porter stemming)",
+                              "trigram": "ranked by relevance (FTS5 rank, trigram index for "
+                                         "Chinese, Japanese, Korean)",
+                              "substring": "ranked by how often the words occur (words of "
+                                           "one or two CJK characters are matched as text)",
+                              }[query.mode]}
+    return Response.html(await datasette.render_template(
+        "newscrawl_search.html", context, request=request))
+
+
+async def _columns(datasette: Any, request: Any) -> Response:
+    """Every table's columns and what they mean: the dictionary, off the article list."""
+    from crawler.browse import load_metadata
+
+    db = datasette.get_database()
+    tables = set(await db.table_names())
+    described = load_metadata()["database"]["tables"]
+    context = {"tables": [(name, meta, datasette.urls.table(db.name, name))
+                          for name, meta in described.items()
+                          if name in tables and not meta.get("hidden")],
+               "database": db.name}
+    return Response.html(await datasette.render_template(
+        "newscrawl_columns.html", context, request=request))
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/newscrawl/newscrawl\.css$", _css), (r"^/-/newscrawl/chart$", _chart)]
+    return [(r"^/-/newscrawl/newscrawl\.css$", _css), (r"^/-/newscrawl/chart$", _chart),
+            (r"^/-/newscrawl/article/(?P<id>[0-9]+)$", _article),
+            (r"^/-/newscrawl/search$", _search), (r"^/-/newscrawl/columns$", _columns)]
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """Withdrawn stories (a revisit found them gone) stay out of the articles list unless
+    ``?_nc_withdrawn=1``; their rows and text are kept."""
+    if table != "articles" or request.args.get(SHOW_WITHDRAWN):
+        return None
+
+    async def inner() -> FilterArguments | None:
+        columns = await datasette.get_database(database).table_columns("articles")
+        if "withdrawn_at" not in columns:
+            return None
+        return FilterArguments(["withdrawn_at is null"],
+                               human_descriptions=["withdrawn stories hidden"])
+    return inner
+
+
+@hookimpl
+def extra_template_vars(template: str, database: str, table: str, view_name: str,
+                        request: Any, datasette: Any) -> dict[str, Any]:
+    """For the compact list (templates/_table.html): what it links to and formats with."""
+    if table != "articles" or view_name != "table" or request is None:
+        return {}
+    args = request.args
+    return {
+        "nc_list": True,
+        "nc_compact": not args.get(TABLE_VIEW),
+        "nc_all_columns_url": path_with_added_args(request, {TABLE_VIEW: "table"}),
+        "nc_compact_url": path_with_removed_args(request, {TABLE_VIEW: "table"}),
+        "nc_withdrawn_shown": bool(args.get(SHOW_WITHDRAWN)),
+        "nc_filtered": any(not k.startswith("_") for k in args.keys()),
+        "nc_clear_url": datasette.urls.table(database, table),
+        "nc_withdrawn_url": (path_with_removed_args(request, {SHOW_WITHDRAWN: "1"})
+                             if args.get(SHOW_WITHDRAWN)
+                             else path_with_added_args(request, {SHOW_WITHDRAWN: "1"})),
+        "nc_article_url": lambda pk: ARTICLE_PATH.format(id=pk),
+        "nc_date": reading.format_date, "nc_length": reading.length_label,
+        "nc_byline": reading.byline,
+        "nc_search_url": SEARCH_PATH, "nc_columns_url": COLUMNS_PATH,
+        "nc_chart_url": CHART_PATH,
+    }

@@ -59,7 +59,7 @@ class Progress:
     def from_crawler(cls, crawler: Any) -> Progress:
         settings = crawler.settings
         if not settings.getbool("NEWSCRAWL_PROGRESS"):
-            raise NotConfigured("NEWSCRAWL_PROGRESS is off")
+            raise NotConfigured  # no message: Scrapy would log it as a warning, under -q too
         ext = cls(crawler.stats, settings.getfloat("NEWSCRAWL_PROGRESS_INTERVAL"),
                   console.is_terminal())
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)

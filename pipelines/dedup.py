@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from pipelines.profile import SiteProfile
 
@@ -48,6 +51,48 @@ def canonical_url(url: str, site: SiteProfile | None = None) -> str:
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if not TRACKING_PARAM.match(k)))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+@dataclass
+class SiteLinks:
+    """A page's links as the spider needs them: canonical URLs on the site's own host, in
+    page order without repeats, and counts of what was left out."""
+
+    urls: list[str] = field(default_factory=list)
+    offsite: int = 0
+    refused: Counter = field(default_factory=Counter)  # scheme -> links with it
+
+
+IGNORED_SCHEMES = ("javascript", "mailto", "tel")
+
+
+def site_links(base: str, hrefs: Iterable[str], site: SiteProfile | None) -> SiteLinks:
+    """Resolve, canonicalize and keep the on-site links among ``hrefs`` (done in a worker
+    for article and listing pages, so the reactor only looks them up)."""
+    found = SiteLinks()
+    seen: set[str] = set()
+    for href in hrefs:
+        href = href.strip()
+        if not href or href.startswith("#"):
+            continue
+        try:
+            absolute = urljoin(base, href)
+            scheme = urlsplit(absolute).scheme.lower()
+            if scheme not in ("http", "https"):
+                if scheme not in IGNORED_SCHEMES:
+                    found.refused[scheme or "none"] += 1
+                continue
+            url = canonical_url(absolute, site)
+        except ValueError:  # an invalid IPv6 literal, a bad port: not a link
+            found.refused["invalid"] += 1
+            continue
+        if site is not None and urlsplit(url).netloc != site.primary_host:
+            found.offsite += 1
+            continue
+        if url not in seen:
+            seen.add(url)
+            found.urls.append(url)
+    return found
 
 
 def normalize_text(text: str) -> str:

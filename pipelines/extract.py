@@ -27,7 +27,7 @@ from pipelines.body import (_apply_line_rules, _body_text, _drop_leading_title, 
                             drop_trailers, find_standfirst, has_letters, join_split_bodies)
 from pipelines.dates import find_dates
 from pipelines.decode import decode_html
-from pipelines.dedup import normalize_text
+from pipelines.dedup import SiteLinks, normalize_text
 from pipelines.html import (_remove, _text_of, page_links, page_tree, parse_html, sniff_canonical,
                             strip_invisible, structure_only)
 from pipelines.metadata import _authors, choose_url, declared_language, page_metadata, page_titles
@@ -47,13 +47,13 @@ class PageResult:
     """Everything the crawl needs from one page, computed from one parse, small to send back.
 
     ``article`` is the extraction or None with ``skipped`` (the NoArticle) saying why;
-    ``links`` are the page's absolute link targets (for the spider to filter); ``page_print``
+    ``links`` are the page's links on the site's host, canonical (for the spider); ``page_print``
     and ``body_print`` are what the page teaches the site's template; ``raw_gzip`` is the page
     as fetched, compressed for storage.  No tree and no uncompressed bytes cross back."""
 
     article: Article | None
     skipped: NoArticle | None = None
-    links: list[str] = field(default_factory=list)
+    links: SiteLinks = field(default_factory=SiteLinks)
     page_print: templates.PagePrint | None = None
     body_print: templates.BodyPrint | None = None
     raw_gzip: bytes | None = None
@@ -200,7 +200,7 @@ def process_page(raw: bytes, url: str | None, site: SiteProfile | None = None, *
         tree, used = _parse(raw, encoding)
     except NoArticle as exc:
         return PageResult(None, exc)
-    found = page_links(tree, url) if links else []
+    found = page_links(tree, url, site) if links else SiteLinks()
     version = template.version if isinstance(template, templates.TemplateRules) else "none"
     try:
         article, printed = _extract_tree(tree, url, site, used, template, None, True, learn)

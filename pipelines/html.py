@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import re
 from typing import Any
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
 from pipelines.article import NoArticle
 from pipelines.decode import decode_html
+from pipelines.dedup import SiteLinks, site_links
+from pipelines.profile import SiteProfile
 
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg")
 
@@ -114,25 +115,16 @@ def page_tree(raw: bytes | str, encoding: str | None = None) -> lxml.html.HtmlEl
     return tree
 
 
-def page_links(tree: etree._Element, base: str | None) -> list[str]:
-    """The absolute targets of the page's ``<a href>`` links, in document order, deduplicated.
+def page_links(tree: etree._Element, base: str | None, site: SiteProfile | None = None) -> SiteLinks:
+    """The page's ``<a href>`` links on the site's own host, canonical, in document order.
 
     Computed in the extraction worker on the tree it already parsed, so the spider never
-    parses an article page only to follow its links."""
-    base = base or ""
-    seen: dict[str, None] = {}
-    for href in tree.xpath("//a/@href"):
-        href = str(href).strip()
-        if not href or href.startswith("#"):
-            continue
-        try:
-            seen.setdefault(urljoin(base, href), None)
-        except ValueError:  # an invalid IPv6 literal and the like: not a link
-            continue
-    return list(seen)
+    parses an article page only to follow its links, nor canonicalizes them."""
+    return site_links(base or "", (str(h) for h in tree.xpath("//a/@href")), site)
 
 
-def links_of(raw: bytes, url: str | None, encoding: str | None = None) -> list[str]:
+def links_of(raw: bytes, url: str | None, encoding: str | None = None,
+             site: SiteProfile | None = None) -> SiteLinks:
     """The links of a listing page, from its bytes (what a worker runs for the spider).
 
     Raises :class:`NoArticle` (``too_deep``, ``empty``) when the page parses to nothing, so
@@ -140,4 +132,4 @@ def links_of(raw: bytes, url: str | None, encoding: str | None = None) -> list[s
     html = decode_html(raw, encoding)[0].replace("\x00", "")
     if not html.strip():
         raise NoArticle("empty", "the page is empty")
-    return page_links(parse_html(html, huge=True), url)
+    return page_links(parse_html(html, huge=True), url, site)

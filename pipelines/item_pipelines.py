@@ -178,7 +178,7 @@ class ExtractPipeline:
             raise DropItem(f"extraction failed: {exc!r} ({item.final_url})",
                            log_level="ERROR") from None
         item.body = b""  # the worker sent the page back compressed; free the bytes now
-        for request in spider.follow_links(item.final_url, result.links):
+        for request in spider.follow(result.links):
             request.meta["depth"] = item.depth + 1
             self.crawler.engine.crawl(request)
         if result.skipped is not None:

@@ -24,7 +24,7 @@ from crawler.items import PageItem
 from crawler.middlewares import Refused, tls_failure
 from crawler.outcome import TLS_HINT
 from crawler.sites import Site, get_site
-from pipelines.dedup import canonical_url
+from pipelines.dedup import SiteLinks, canonical_url, site_links
 from pipelines.html import links_of
 from pipelines.item_pipelines import DataPath
 from pipelines.store import CrawlState, KnownUrls, StoreError, crawl_state
@@ -120,36 +120,35 @@ class WorldSpider(scrapy.Spider):
             yield self._request(url, self.parse_sitemap)
 
     # -- requests ---------------------------------------------------------------------------
-    def _request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(canonical_url(url, self.site), callback=callback,
-                              errback=self.on_error, meta=meta)
+    def _request(self, url: str, callback: Any, canonical: bool = False,
+                 **meta: Any) -> scrapy.Request:
+        return scrapy.Request(url if canonical else canonical_url(url, self.site),
+                              callback=callback, errback=self.on_error, meta=meta)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}")
 
     def follow_links(self, base: str, hrefs: Iterable[str],
                      pages: list[tuple[int, str]] | None = None) -> Iterable[scrapy.Request]:
-        """Requests for the new article links among ``hrefs``; the rest is counted.
+        """Requests for the new article links among ``hrefs`` (feeds and sitemaps, read
+        here); pages read by a worker come with their links resolved: :meth:`follow`."""
+        yield from self.follow(site_links(base, hrefs, self.site), pages)
+
+    def follow(self, links: SiteLinks,
+               pages: list[tuple[int, str]] | None = None) -> Iterable[scrapy.Request]:
+        """Requests for the new article links among a page's on-site links; the rest is
+        counted.
 
         Listing links go into ``pages`` (page number, URL) when given, for the caller to
         pick the next page; elsewhere they are not followed: the walk from the front finds
         them in order.  Known article links extend the run of known links the stop counts.
         """
-        for href in hrefs:
-            href = href.strip()
-            if not href or href.startswith("#"):
-                continue
-            absolute = urljoin(base, href)
-            scheme = urlsplit(absolute).scheme.lower()
-            if scheme not in ("http", "https"):
-                if scheme not in ("javascript", "mailto", "tel"):
-                    self._count(f"links/refused_scheme/{scheme or 'none'}")
-                continue
-            url = canonical_url(absolute, self.site)
+        for scheme, n in links.refused.items():
+            self.crawler.stats.inc_value(f"newscrawl/links/refused_scheme/{scheme}", n)
+        if links.offsite:
+            self.crawler.stats.inc_value("newscrawl/links/offsite", links.offsite)
+        for url in links.urls:
             parts = urlsplit(url)
-            if parts.netloc != self.site.primary_host:
-                self._count("links/offsite")
-                continue
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             if self.site.is_article(path):
                 if url in self.seen_links:
@@ -162,19 +161,19 @@ class WorldSpider(scrapy.Spider):
                         self.stopped = True
                     continue
                 self.known_streak = 0
-                yield self._request(url, self.parse_article)
+                yield self._request(url, self.parse_article, canonical=True)
                 continue
             page = self.site.listing_page_number(path)
             if page is not None and pages is not None:
                 pages.append((page, url))
 
-    async def page_links(self, response: Response) -> list[str] | None:
+    async def page_links(self, response: Response) -> SiteLinks | None:
         """The links of an HTML page, parsed in an extraction worker (never in the reactor);
         None, counted and logged, when the page cannot be parsed or its worker gave up."""
         data = DataPath.of(self.crawler)
         encoding = http_content_type_encoding(
             response.headers.get(b"Content-Type", b"").decode("latin-1"))
-        future = data.pool().submit(links_of, response.body, response.url, encoding)
+        future = data.pool().submit(links_of, response.body, response.url, encoding, self.site)
         try:
             return await asyncio.wrap_future(future)
         except Exception as raw_exc:  # noqa: BLE001 - every failure is counted by its reason
@@ -197,11 +196,11 @@ class WorldSpider(scrapy.Spider):
         links = await self.page_links(response)
         if links is None:
             return
-        if not links:
+        if not (links.urls or links.offsite or links.refused):
             self._count("skipped/listing_no_links")
             self.logger.warning("No links on the listing page %s", response.url)
         pages: list[tuple[int, str]] = []
-        for request in self.follow_links(response.url, links, pages):
+        for request in self.follow(links, pages):
             yield request
         number = response.meta.get("page", 0)
         later = sorted(p for p in pages if p[0] > number)

@@ -92,9 +92,9 @@ class DataPath:
 
     def start_template(self, template: Template) -> None:
         self.template = template
-        self._publish(template.rules())
+        self.publish(template.rules())
 
-    def _publish(self, rules: TemplateRules) -> None:
+    def publish(self, rules: TemplateRules) -> None:
         self.versions.setdefault(rules.version, rules)
         self.rules = rules
 
@@ -110,18 +110,25 @@ class DataPath:
         """The pages of this run whose body the ``final`` rules would change: extracted
         with no rules (another extraction mode), with rules that ``final`` dropped, or
         holding a block or line that ``final`` added."""
+        added: dict[str, tuple[set[int], set[int]] | None] = {}  # per version; None: all
+        for version, used in self.versions.items():
+            if version == final.version:
+                continue
+            if not (used.blocks or used.lines) or used.blocks - final.blocks \
+                    or used.lines - final.lines:
+                added[version] = None
+            else:
+                added[version] = ({int(fp, 16) for fp in final.blocks - used.blocks},
+                                  {int(fp, 16) for fp in final.lines - used.lines})
         ids = []
         for article_id, version, blocks, lines in self.shaped:
             if version == final.version:
                 continue
-            used = self.versions.get(version)
-            if used is None or not (used.blocks or used.lines) \
-                    or used.blocks - final.blocks or used.lines - final.lines:
+            if version not in added or added[version] is None:
                 ids.append(article_id)
                 continue
-            added_blocks = {int(fp, 16) for fp in final.blocks - used.blocks}
-            added_lines = {int(fp, 16) for fp in final.lines - used.lines}
-            if any(fp in added_blocks for fp in blocks) or any(fp in added_lines for fp in lines):
+            new_blocks, new_lines = added[version]
+            if not new_blocks.isdisjoint(blocks) or not new_lines.isdisjoint(lines):
                 ids.append(article_id)
         return sorted(set(ids))
 
@@ -131,7 +138,7 @@ class DataPath:
             return
         self._unapplied += 1
         if self._unapplied >= self.refresh:
-            self._publish(self.template.rules())
+            self.publish(self.template.rules())
             self._unapplied = 0
 
 
@@ -360,7 +367,7 @@ class StorePipeline:
             if not self.data.learning:
                 return
             rules = self.data.template.rules()
-            self.data._publish(rules)
+            self.data.publish(rules)
             stale = self.data.stale(rules)
             if stale:
                 site, pool = self.crawler.spider.site, self.data.pool()

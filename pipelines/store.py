@@ -474,6 +474,20 @@ class Store:
             [(key, article_id) for key in simhash_bands(value)])
 
     # -- writes -------------------------------------------------------------------------
+    # The hot path writes with plain parameterized SQL: sqlite-utils' insert and update
+    # build their statements in Python on every call, which cost the writer more than SQLite.
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        columns = list(row)
+        cursor = self.db.execute(
+            f"insert into {table} ({', '.join(columns)}) "
+            f"values ({', '.join('?' * len(columns))})", [row[c] for c in columns])
+        return cursor.lastrowid
+
+    def _update(self, article_id: int, changes: dict[str, Any]) -> None:
+        columns = list(changes)
+        self.db.execute(f"update articles set {', '.join(f'{c} = ?' for c in columns)} "
+                        "where id = ?", [*(changes[c] for c in columns), article_id])
+
     def _alias(self, url: str | None, article_id: int, kind: str, now: str) -> None:
         if not url:
             return
@@ -517,7 +531,7 @@ class Store:
                 article.encoding, template_version)
         if existing is not None and existing["alias_kind"] in ("exact", "near"):
             # A known re-post: never let it overwrite the story it duplicates.
-            self.db["articles"].update(existing["id"], {"last_seen": now})
+            self._update(existing["id"], {"last_seen": now})
             return self._done(Saved("duplicate", existing["id"], existing["url"],
                                     existing["alias_kind"]))
         if existing is not None:
@@ -526,17 +540,17 @@ class Store:
                 if url and url != existing["url"]:
                     self._alias(url, article_id, "url", now)
             if existing["content_hash"] == article.content_hash:
-                self.db["articles"].update(article_id, {
+                self._update(article_id, {
                     "last_seen": now, "run_id": run_id, "etag": etag,
                     "last_modified": last_modified, "withdrawn_at": None})
                 outcome = "unchanged"
             else:
-                self.db["versions"].insert({
+                self._insert("versions", {
                     "article_id": article_id, "content_hash": existing["content_hash"],
                     "title": existing["title"], "text": existing["text"],
                     "changed_at": existing["changed_at"], "replaced_at": now,
-                    "run_id": run_id}, pk="id")
-                self.db["articles"].update(article_id, {**fields, "changed_at": now})
+                    "run_id": run_id})
+                self._update(article_id, {**fields, "changed_at": now})
                 self._index_simhash(article_id, article.simhash)
                 self._page(article_id, *page)
                 outcome = "updated"
@@ -552,12 +566,12 @@ class Store:
             for url in (article.url, fetched_url, article.page_url):
                 if url and url != duplicate["url"]:
                     self._alias(url, duplicate["id"], kind, now)
-            self.db["articles"].update(duplicate["id"], {"last_seen": now})
+            self._update(duplicate["id"], {"last_seen": now})
             return self._done(Saved("duplicate", duplicate["id"], duplicate["url"], kind))
 
-        article_id = self.db["articles"].insert(
-            {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields},
-            pk="id").last_pk
+        article_id = self._insert(
+            "articles",
+            {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields})
         self._index_simhash(article_id, article.simhash)
         self._page(article_id, *page)
         for url in (fetched_url, article.page_url):
@@ -573,11 +587,15 @@ class Store:
             if raw is None:
                 return
             raw_gzip = gzip.compress(raw, compresslevel=6)
-        self.db["pages"].upsert({
-            "article_id": article_id, "url": url or "", "fetched_at": now,
-            "content_type": content_type, "encoding": encoding, "html_gzip": raw_gzip,
-            "extractor": EXTRACTOR_VERSION, "template_version": template_version,
-        }, pk="article_id")
+        self.db.execute(
+            "insert into pages (article_id, url, fetched_at, content_type, encoding, html_gzip, "
+            "extractor, template_version) values (?, ?, ?, ?, ?, ?, ?, ?) "
+            "on conflict(article_id) do update set url = excluded.url, "
+            "fetched_at = excluded.fetched_at, content_type = excluded.content_type, "
+            "encoding = excluded.encoding, html_gzip = excluded.html_gzip, "
+            "extractor = excluded.extractor, template_version = excluded.template_version",
+            [article_id, url or "", now, content_type, encoding, raw_gzip, EXTRACTOR_VERSION,
+             template_version])
 
     def not_modified(self, url: str, run_id: int | None = None, now: str | None = None) -> Saved:
         """A revisit answered 304: the story was seen again, nothing else changes."""
@@ -597,7 +615,7 @@ class Store:
         row = self.find(url)
         if row is None:
             return self._done(Saved("unknown", 0, url))
-        self.db["articles"].update(row["id"], changes)
+        self._update(row["id"], changes)
         return self._done(Saved(outcome, row["id"], row["url"]))
 
     def skip(self, url: str, site: str, reason: str, now: str | None = None) -> None:
@@ -728,7 +746,7 @@ class Store:
                 template_version: str | None = None) -> None:
         """Replace a stored body after re-extraction (same story, same URL)."""
         self._begin()
-        self.db["articles"].update(article_id, {
+        self._update(article_id, {
             "title": article.title, "authors": json.dumps(article.authors, ensure_ascii=False),
             "published": article.published, "modified": article.modified,
             "date_conflict": article.date_conflict, "description": article.description,

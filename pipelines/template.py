@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import lxml.html
@@ -224,7 +225,7 @@ class TemplateRules:
     def is_boilerplate_line(self, fp: str) -> bool:
         return fp in self.lines
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A short name for this set of rules, stored with each body it shaped."""
         if not self.blocks and not self.lines:

@@ -266,12 +266,19 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         scheme = urlsplit(target).scheme.lower()
         if len(scheme) > 1 and scheme not in ("http", "https"):
             raise FetchError(f"only http and https URLs can be fetched, not {scheme}:")
+        limit = int(setting("NEWSCRAWL_MAX_PAGE_BYTES"))
         if scheme in ("http", "https"):
             page = fetch(target, allow_private=allow_private)
+            if limit and len(page.body) > limit:
+                raise FetchError(f"the page is {len(page.body):,} bytes, more than "
+                                 f"NEWSCRAWL_MAX_PAGE_BYTES={limit:,}: not extracted")
             return page.body, page.url, page.encoding
         path = Path(target)
         if not path.is_file():
             raise FetchError(f"no such file: {target}")
+        if limit and path.stat().st_size > limit:
+            raise FetchError(f"the file is {path.stat().st_size:,} bytes, more than "
+                             f"NEWSCRAWL_MAX_PAGE_BYTES={limit:,}: not extracted")
         return path.read_bytes(), base_url, None
 
     explicit = resolve_site(site, site_file, start_url) if (site or site_file) else None

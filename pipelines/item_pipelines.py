@@ -59,6 +59,7 @@ class DataPath:
         self.timeout = settings.getfloat("NEWSCRAWL_EXTRACT_TIMEOUT")
         self.memory_mb = settings.getint("NEWSCRAWL_WORKER_MEMORY_MB")
         self.learning = settings.getbool("NEWSCRAWL_TEMPLATE_ENABLED")
+        self.max_page_bytes = settings.getint("NEWSCRAWL_MAX_PAGE_BYTES")
         self.refresh = max(1, settings.getint("NEWSCRAWL_TEMPLATE_REFRESH"))
         self.template = Template()
         self.rules = TemplateRules()
@@ -170,6 +171,12 @@ class ExtractPipeline:
             return item  # a revisit's 304/404/410: nothing to extract
         spider = self.crawler.spider
         path = self.path
+        if path.max_page_bytes and len(item.body) > path.max_page_bytes:
+            self.stats.inc_value("newscrawl/skipped/too_large")
+            item.skipped = "too_large"
+            raise DropItem(f"the page is {len(item.body):,} bytes, more than "
+                           f"NEWSCRAWL_MAX_PAGE_BYTES={path.max_page_bytes:,}: not extracted "
+                           f"({item.final_url})", log_level="WARNING")
         future = path.pool().process(item.body, item.final_url, spider.site, item.encoding,
                                      template=path.rules if path.learning else None,
                                      learn=path.learning)

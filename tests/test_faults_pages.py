@@ -287,3 +287,31 @@ def test_listing_links_beyond_parser_depth_are_counted_and_logged(tmp_path, dept
     assert "No links read from the listing page" in result.stderr
     assert "the HTML parser gave up on the page: Excessive depth" in result.stderr
     assert "listing page(s) gave no links" in result.stdout
+
+
+def test_pages_above_the_size_cap_are_refused_in_the_crawl_and_in_extract(tmp_path):
+    """A page far larger than news pages are (a 9 MiB page took 51 s and 700 MB) is not
+    extracted: counted and remembered in the crawl, a clear error from `extract FILE`."""
+    filler = "".join(f"<p>Paragraph {i} of a page that never ends, about trade and rail.</p>"
+                     for i in range(25_000))  # about 1.6 MB
+    routes = {a(1): html(article_html(1)), a(2): html(article_html(2, body=filler)),
+              "/World/": html(listing([a(1), a(2)]))}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        started = time.monotonic()
+        result = newscrawl("crawl", "--start-url", f"{base}/World/", "--db", str(db), *FAST,
+                           "-s", "NEWSCRAWL_MAX_PAGE_BYTES=1000000", timeout=120)
+        elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert elapsed < 60
+    assert [r["url"].removeprefix(base) for r in query(db, "select url from articles")] == [a(1)]
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    assert stats["newscrawl/skipped/too_large"] == 1
+    assert "NEWSCRAWL_MAX_PAGE_BYTES" in result.stderr and "Traceback" not in result.stderr
+    assert query(db, "select reason from skipped_pages") == [{"reason": "too_large"}]
+    huge = tmp_path / "huge.html"
+    huge.write_text(article_html(3, body=filler * 4))  # about 6.5 MB, over the 5 MiB default
+    started = time.monotonic()
+    one_off = newscrawl("extract", str(huge), timeout=60)
+    assert one_off.returncode == 1 and "NEWSCRAWL_MAX_PAGE_BYTES" in one_off.stderr
+    assert "Traceback" not in one_off.stderr and time.monotonic() - started < 20

@@ -311,10 +311,12 @@ def extract(targets: tuple[str, ...], as_json: bool, db: str | None, base_url: s
         from pipelines.extract import extract_many
 
         first = readable[0][0]
+        key = site_key(profiles[first], inputs[first][1])
         with extract_workers(deadline, len(readable)) as workers:
             found, _template = extract_many(
                 [(raw, url) for _t, (raw, url, _e) in readable], profiles[first],
-                template=template_of(first), extract_page=workers.extract_or_skip,
+                template=stored_template(template_db, key) if template_db else None,
+                extract_page=workers.extract_or_skip,
                 learn_pages=workers.learn_pages)
         results = dict(zip((t for t, _v in readable), found))
     elif len(readable) == 1:
@@ -430,9 +432,13 @@ def template(site_name: str, db: str, as_json: bool, limit: int) -> None:
     \b
         newscrawl template bjreview
     """
+    from pipelines.template import fill_samples
+
     store = open_store(db)
     try:
         learned = store.load_template(site_name)
+        # A crawl learns from fingerprints alone: the texts shown come from stored pages.
+        fill_samples(learned, (row["html"] for row in store.stored_pages(site_name)))
     finally:
         store.close()
     if learned.n_pages == 0:

@@ -103,7 +103,8 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
     # on the page as learning sees it (before any rule removed anything).
     applying = _rules_in_use(template)
     blocks = templates._blocks(tree) if (learn or applying) else None
-    printed = templates.page_print(blocks) if learn and blocks is not None else None
+    printed = templates.page_print(blocks, samples=False) if learn and blocks is not None \
+        else None
     if applying:
         templates.apply(tree, template, blocks)
     del blocks

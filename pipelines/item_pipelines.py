@@ -101,10 +101,9 @@ class DataPath:
 
     def stored(self, article_id: int, result: Any) -> None:
         """Remember what a stored page was extracted with (called in the writer thread)."""
-        blocks = result.page_print.blocks if result.page_print is not None else ()
+        blocks = result.page_print.fps if result.page_print is not None else array("Q")
         lines = result.body_print.lines if result.body_print is not None else ()
-        self.shaped.append((article_id, result.template_version,
-                            array("Q", (int(fp, 16) for fp in blocks)),
+        self.shaped.append((article_id, result.template_version, blocks,
                             array("Q", (int(fp, 16) for fp in lines))))
 
     def stale(self, final: TemplateRules) -> list[int]:

@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import lxml.html
 from lxml import etree
@@ -357,10 +358,11 @@ def stored_template(path, site: str) -> Template:
     return Template.from_dict(json.loads(row[0])) if row else Template()
 
 
-def _bump(counts: Dict[str, int], samples: Dict[str, List[str]], fp: str, key: str, text: str) -> None:
+def _bump(counts: Dict[str, int], samples: Dict[str, List[str]], fp: str, key: str | None,
+          text: str | None) -> None:
     c = counts.get(fp, 0) + 1
     counts[fp] = c
-    if c == 2 and fp not in samples:
+    if c == 2 and key is not None and fp not in samples:
         samples[fp] = [key, text[:SAMPLE_CHARS]]
 
 
@@ -380,12 +382,21 @@ def _prune(counts: Dict[str, int], samples: Dict[str, List[str]], cap: int) -> N
 class PagePrint:
     """What one page contributes to learning, computed where the page was parsed (a worker).
 
-    ``page``: the page's fingerprint (identical pages count once); ``blocks``: fingerprint of
-    each distinct (key, text) block -> (key, sample text) for the inspection view.  Small and
-    picklable, so the crawl's parent merges counts without ever parsing the page again."""
+    ``page``: the page's fingerprint (identical pages count once); ``fps``: the 64-bit
+    fingerprints of its distinct (key, text) blocks, 8 bytes each, so the crawl's parent
+    merges counts without ever parsing the page again; ``samples``: fingerprint -> (key,
+    first characters of the text) for the inspection view, when asked for (``extract
+    --same-site``; a crawl leaves them out, they were half of what a worker sent back, and
+    `newscrawl template` reads them from stored pages instead: :func:`fill_samples`)."""
 
     page: str
-    blocks: Dict[str, Tuple[str, str]]
+    fps: array
+    samples: Dict[str, Tuple[str, str]] | None = None
+
+    @property
+    def blocks(self) -> Iterator[str]:
+        """The block fingerprints as the template stores them (16 hex digits)."""
+        return (f"{fp:016x}" for fp in self.fps)
 
 
 @dataclass(frozen=True)
@@ -396,12 +407,33 @@ class BodyPrint:
     lines: Dict[str, str]
 
 
-def page_print(blocks: Sequence[Tuple[etree._Element, str, str, str]]) -> PagePrint:
+def page_print(blocks: Sequence[Tuple[etree._Element, str, str, str]],
+               samples: bool = True) -> PagePrint:
     """The :class:`PagePrint` of a page from its :func:`_blocks` (computed once per page)."""
-    fps: Dict[str, Tuple[str, str]] = {}
+    found: Dict[str, Tuple[str, str]] = {}
     for _el, key, norm, raw in blocks:
-        fps.setdefault(_fp(key, norm), (key, raw[:SAMPLE_CHARS]))
-    return PagePrint(_fp("page", " ".join(b[2] for b in blocks[:1])), fps)
+        found.setdefault(_fp(key, norm), (key, raw[:SAMPLE_CHARS]))
+    return PagePrint(_fp("page", " ".join(b[2] for b in blocks[:1])),
+                     array("Q", (int(fp, 16) for fp in found)), found if samples else None)
+
+
+def fill_samples(template: Template, pages: Iterable[PageInput], limit: int = 200) -> int:
+    """Give the template's boilerplate fingerprints that lack one a sample text, read from
+    ``pages`` of the site (at most ``limit``); returns how many were filled."""
+    wanted = {fp for fp in template.rules().blocks if fp not in template.samples}
+    filled = 0
+    for n, page in enumerate(pages):
+        if not wanted or n >= limit:
+            break
+        root = _to_tree(page)
+        _strip_invisible(root)
+        for _el, key, norm, raw in _blocks(root):
+            fp = _fp(key, norm)
+            if fp in wanted:
+                template.samples[fp] = [key, raw[:SAMPLE_CHARS]]
+                wanted.discard(fp)
+                filled += 1
+    return filled
 
 
 def body_print(body: str) -> BodyPrint | None:
@@ -424,7 +456,9 @@ def merge(template: Template, page: PagePrint | None = None,
     if page is not None and page.page not in template.page_fps[-1000:]:
         template.page_fps.append(page.page)
         template.n_pages += 1
-        for fp, (key, raw) in page.blocks.items():
+        samples = page.samples or {}
+        for fp in page.blocks:
+            key, raw = samples.get(fp, (None, None))
             _bump(template.block_counts, template.samples, fp, key, raw)
         changed = True
     if body is not None and body.body not in template.body_fps[-1000:]:

@@ -758,16 +758,14 @@ class Store:
             "content_hash": article.content_hash, "simhash": article.simhash,
             "extractor": EXTRACTOR_VERSION, "template_version": template_version})
         self._index_simhash(article_id, article.simhash)
-        self.db.execute("update pages set extractor = ?, template_version = ? "
-                        "where article_id = ?", [EXTRACTOR_VERSION, template_version, article_id])
 
     def mark_extracted(self, article_id: int, template_version: str | None) -> None:
         """Record that re-extraction with this extractor and template kept the body."""
         self._begin()
+        # Only the article row: touching the pages row would make SQLite rewrite the stored
+        # page (a row is rewritten whole), megabytes of WAL for a version string.
         self.db.execute("update articles set extractor = ?, template_version = ? where id = ?",
                         [EXTRACTOR_VERSION, template_version, article_id])
-        self.db.execute("update pages set extractor = ?, template_version = ? "
-                        "where article_id = ?", [EXTRACTOR_VERSION, template_version, article_id])
         self._done(Saved("updated", article_id, ""))
 
     def count(self) -> int:

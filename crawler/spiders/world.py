@@ -66,9 +66,11 @@ class WorldSpider(scrapy.Spider):
 
     def __init__(self, site: str | None = None, site_file: str | None = None,
                  start_url: str | None = None, max_pages: str | int | None = None,
-                 full: str | bool = False, *args: Any, **kwargs: Any) -> None:
+                 full: str | bool = False, profile: Site | None = None,
+                 *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.site: Site = get_site(site, site_file, start_url)
+        # ``profile``: a Site already resolved by the caller (an inferred or stored profile).
+        self.site: Site = profile if isinstance(profile, Site) else get_site(site, site_file, start_url)
         self.max_pages = int(max_pages) if max_pages not in (None, "") else self.site.max_pages
         self.allowed_domains = [urlsplit(f"//{self.site.primary_host}").hostname or ""]
         # Spider arguments arrive as strings from `scrapy crawl -a` and scrapyd.

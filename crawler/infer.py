@@ -48,6 +48,7 @@ DEADLINE = 60.0  # seconds for the whole inference
 LISTING_SAMPLES = 3  # the section page and the next two pages
 SHAPES_TO_CHECK = 4
 SAMPLES_PER_SHAPE = 3
+MIN_OFFSET_STEP = 5  # a second page numbered this or more counts items, not pages
 MIN_REPEAT = 3  # a link shape seen fewer times on the listings is not the section's stories
 # trafilatura's own minimum for an extracted body (MIN_EXTRACTED_SIZE): below it, no article.
 MIN_BODY_CHARS = 250
@@ -231,8 +232,12 @@ class Pagination:
 
 
 def pagination_from(front_key: str, page_key_: str) -> Pagination | None:
-    """The page template that turns the section front into another listing page, if the
-    other page differs from the front by one inserted part holding one number."""
+    """The page template that turns the section front into its next page, if that page
+    differs from the front by one inserted part holding one number.
+
+    The next page's number is 1 or 2 when pages are counted, the page size when items are
+    (``?offset=10``): a number of 5 or more is taken as the step.
+    """
     prefix, suffix = _common_affixes(front_key, page_key_)
     if len(prefix) + len(suffix) < len(front_key):
         return None  # the front itself changed: not "the same listing, page n"
@@ -243,7 +248,7 @@ def pagination_from(front_key: str, page_key_: str) -> Pagination | None:
     before, _, after = middle.partition(numbers[0])
     grouped = f"(?:{re.escape(before)}(\\d+){re.escape(after)})?"
     pattern = f"^{re.escape(prefix)}{grouped}{re.escape(suffix)}$"
-    step = int(numbers[0]) if int(numbers[0]) > 2 else 1
+    step = int(numbers[0]) if int(numbers[0]) >= MIN_OFFSET_STEP else 1
     return Pagination(pattern, step, f"{prefix}{before}{{n}}{after}{suffix}")
 
 
@@ -260,7 +265,8 @@ def numbered_pagination(front_key: str, keys: Iterable[str]) -> Pagination | Non
         return None
     pattern = best[0]
     smallest = min(n for k in best[1] if (n := _raw_number(pattern, k)))
-    return Pagination(pattern.pattern, smallest if smallest > 2 else 1, pattern.template)
+    return Pagination(pattern.pattern, smallest if smallest >= MIN_OFFSET_STEP else 1,
+                      pattern.template)
 
 
 def _raw_number(p: Pagination, key: str) -> int:

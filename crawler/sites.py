@@ -212,6 +212,18 @@ def profile_errors(data: dict[str, Any], *, partial: bool = False) -> list[str]:
                 lxml.etree.XPath(xpath)
             except lxml.etree.XPathSyntaxError as exc:
                 errors.append(f"{key} is not a valid XPath ({exc}): {xpath!r}")
+    patterns = [(k, data[k]) for k in ("article_pattern", "listing_pattern", "author_pattern")
+                if isinstance(data.get(k), str) and k not in bad]
+    if "drop_line_patterns" not in bad:
+        patterns += [("drop_line_patterns", p) for p in data.get("drop_line_patterns") or []]
+    if "field_line_patterns" not in bad:
+        patterns += [(f"field_line_patterns.{k}", p)
+                     for k, p in (data.get("field_line_patterns") or {}).items()]
+    for key, pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            errors.append(f"{key} is not a valid regex ({exc}): {pattern!r}")
     for key in URLS - bad:
         for url in data.get(key) or []:
             parts = urlsplit(url)

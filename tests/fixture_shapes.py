@@ -531,6 +531,7 @@ def feeds() -> ShapeSite:
 start_urls = ["{base}/world/"]
 hosts = ["{host}"]
 article_pattern = '^/world/\\d{{4}}/\\d{{2}}/\\d{{2}}/[a-z0-9-]+\\.html$'
+listing_pattern = '^/world/$'
 feeds = ["{base}/world/rss.xml"]
 sitemaps = ["{base}/sitemap-news.xml"]
 """

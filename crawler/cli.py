@@ -45,7 +45,8 @@ def site_options(func: Any) -> Any:
     func = click.option("--site-file", type=click.Path(dir_okay=False), metavar="FILE",
                         help="A TOML site profile (fields of crawler.sites.Site).")(func)
     func = click.option("--site", metavar="NAME",
-                        help=f"A built-in site profile: {', '.join(sorted(SITES))}.")(func)
+                        help=f"A built-in site profile ({', '.join(sorted(SITES))}), or for "
+                             "crawl one stored in the database.")(func)
     return func
 
 
@@ -136,6 +137,13 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
         raise click.UsageError("give the section URL once: as URL or as --start-url")
     if url and not (site or site_file):
         profile = section_profile(url, db)
+    elif site and site not in SITES and not site_file:  # a profile stored in the database
+        profile = _named_profile(site, db)
+        if start_url or url:
+            try:
+                profile = profile.with_start_url(start_url or url)
+            except SiteError as exc:
+                raise click.ClickException(str(exc)) from None
     else:
         profile = resolve_site(site, site_file, start_url or url)
     settings = project_settings(overrides)
@@ -268,7 +276,7 @@ def _named_profile(target: str, db: str) -> Site:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     raise click.ClickException(
-        f"no site file, built-in or stored profile named {target!r}; built-in: "
+        f"unknown site {target!r}: no site file, built-in or stored profile of that name; built-in: "
         f"{', '.join(sorted(SITES))}; stored in {db}: {', '.join(stored) or 'none'}")
 
 

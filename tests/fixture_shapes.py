@@ -8,8 +8,8 @@ linked from the listings and the stories the way CMSs link them.  The shapes:
 - ``drupal``: ``/node/4123``, ``/world?page=1`` (Drupal counts from 0);
 - ``querystring``: ``/article.php?id=123``, ``/section.php?cat=world&pg=2``, print variants;
 - ``bjreview``: the bundled TRS-shaped site (``tests/fixture_site.py``), ``index_N.html``;
-- ``offset``: ``/news/world/slug-1234567``, pagination only as ``<link rel=next>`` and a
-  "More stories" link with ``?offset=10``;
+- ``offset``: ``/news/world/slug-1234567``, pagination only as ``<link rel=next>`` with
+  ``?offset=10`` (the "More stories" button is a script's);
 - ``feeds``: ``/world/2024/06/23/slug.html``; the section page lists only the latest
   stories, older ones are in its RSS feed and in a news sitemap named in robots.txt.
 
@@ -466,7 +466,8 @@ def offset() -> ShapeSite:
     for n, chunk in enumerate(pages):
         path = "/news/world/" if n == 0 else f"/news/world/?offset={10 * n}"
         head = f'<link rel="next" href="/news/world/?offset={10 * (n + 1)}">\n' if n < len(pages) - 1 else ""
-        more = (f'<a class="load-more" href="/news/world/?offset={10 * (n + 1)}">More stories</a>'
+        # "More stories" is a script's button: rel=next is the only crawlable pagination.
+        more = (f'<button class="load-more" data-offset="{10 * (n + 1)}">More stories</button>'
                 if n < len(pages) - 1 else "")
         main = f'<h1>World</h1>\n<div class="stream">{_list_items(chunk)}</div>\n{more}'
         site.add(path, _page(site.name, "World", main, head, nav))

@@ -54,16 +54,18 @@ MIN_REPEAT = 3  # a link shape seen fewer times on the listings is not the secti
 MIN_BODY_CHARS = 250
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
-# Words of a path segment, script name or query key that mark a page as not a story.
+# Words of a path segment or script name that mark a page as not a story.
 NOT_STORY_WORDS = frozenset("""
 tag tags author authors byline bylines category categories cat topic topics section sections
 video videos vid tv watch gallery galleries photo photos pictures in-pictures images slideshow
 slideshows live liveblog live-blog podcast podcasts audio episode episodes print printer
 amp feed feeds rss atom search user users member members profile profiles taxonomy term
-staff people contributors correspondents columnists columnist archive archives page paged
-login register subscribe newsletter newsletters about contact privacy terms sitemap comments
-media multimedia interactive events
+staff people contributors correspondents archive archives page paged login register
+subscribe newsletter newsletters about contact privacy terms sitemap comments multimedia
 """.split())
+# Query keys that make a variant of a story, not a story (``?page=1`` may be listing state
+# carried along in a story's URL, so it is not one of them).
+NOT_STORY_KEYS = frozenset("print printable amp output outputtype format view mode".split())
 NEXT_TEXT = re.compile(
     r"^(?:next|older|more|next page|older posts|older entries|older stories|more stories|"
     r"more news|more articles|load more|show more|see more|earlier)\b[\w\s]*[›»>→]*$|"
@@ -127,19 +129,18 @@ def shape_pattern(shape: str) -> str:
 
 
 def shape_words(path: str) -> set[str]:
-    """Lower-cased words of a path's literal segments, script names and query keys."""
-    parts = urlsplit(path)
+    """Lower-cased words of a path's literal segments and script names."""
     words = set()
-    for segment in parts.path.split("/"):
+    for segment in urlsplit(path).path.split("/"):
         if segment and not SLUG.fullmatch(segment) and not segment.isdigit():
             words.add(segment.lower().rsplit(".", 1)[0])
-    words.update(k.lower() for k, _v in parse_qsl(parts.query, keep_blank_values=True))
     return words
 
 
 def not_story_reason(path: str) -> str | None:
     """Why a link is not a story by its URL alone (tag, author, video... page), else None."""
-    hit = sorted(shape_words(path) & NOT_STORY_WORDS)
+    keys = {k.lower() for k, _v in parse_qsl(urlsplit(path).query, keep_blank_values=True)}
+    hit = sorted(shape_words(path) & NOT_STORY_WORDS) or sorted(keys & NOT_STORY_KEYS)
     if hit:
         return f"not a story: '{hit[0]}' in the URL"
     if is_not_crawlable(path):
@@ -594,8 +595,7 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
         if reason is None and len(links) < MIN_REPEAT:
             reason = f"seen {len(links)} time(s), fewer than {MIN_REPEAT}"
         if reason:
-            if len(rejected) < 40:
-                rejected.append((links[0], reason))
+            rejected.append((links[0], reason))
             if len(links) >= MIN_REPEAT:
                 shapes.append((shape, len(links), reason))
             continue
@@ -699,7 +699,8 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
     return Report(
         site=site, requests=len(sampler.requests),
         listing_counts=[(u, len(story_links(links))) for u, links in listing_links],
-        shapes=shapes, rejected=rejected[:8], feeds=feed_rows, sitemaps=sitemap_rows,
+        # The telling rejections (by kind of page, or no body) before the merely rare links.
+        shapes=shapes, rejected=sorted(rejected, key=lambda r: r[1].startswith("seen"))[:8], feeds=feed_rows, sitemaps=sitemap_rows,
         pagination=(pagination.template + (f" (steps of {pagination.step})" if pagination.step > 1
                                            else "")) if pagination else "none found",
         deepest_page=deepest, byline_authors=authors, notes=notes)

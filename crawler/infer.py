@@ -397,6 +397,24 @@ def stated_offsets(html: str | bytes) -> list[str]:
     return out
 
 
+DATE_SOURCES = [
+    ("article:published_time", "//meta[@property='article:published_time']/@content"),
+    ("itemprop=datePublished", "//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime"),
+    ("JSON-LD datePublished", "//script[@type='application/ld+json'][contains(., 'datePublished')]"),
+    ("<time datetime>", "//time/@datetime"),
+    ("meta publishdate/pubdate/date", "//meta[@name='publishdate' or @name='pubdate' or @name='date'"
+                                      " or @name='publish-date']/@content"),
+]
+
+
+def date_sources(pages: list[str | bytes]) -> list[str]:
+    """The machine-readable publication dates every sampled story carries, in the order the
+    extractor prefers them (the visible date line is the byline's)."""
+    trees = [t for t in (_parse(p) for p in pages) if t is not None]
+    return [label for label, xpath in DATE_SOURCES
+            if trees and all(t.xpath(xpath) for t in trees)]
+
+
 def timezone_for(offsets_by_page: list[list[str]]) -> str | None:
     """An IANA zone for the one UTC offset every sampled page states, else None.
 
@@ -493,6 +511,7 @@ class Report:
     pagination: str = "none found"
     deepest_page: int = 0
     byline_authors: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -602,6 +621,7 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
         candidates.append((shape, links))
 
     accepted: list[str] = []
+    unfetched: list[str] = []  # why each shape whose samples all failed could not be fetched
     samples: list[tuple[str, bytes]] = []
     for shape, links in candidates[:SHAPES_TO_CHECK]:
         picks = [links[i * (len(links) - 1) // max(1, SAMPLES_PER_SHAPE - 1)]
@@ -618,7 +638,9 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
             shapes.append((shape, len(links), f"stories ({len(with_body)}/{len(bodies)} "
                                               "sampled pages hold an article body)"))
         else:
-            verdict = ("could not be fetched" if not bodies else
+            if not bodies:
+                unfetched.append(sampler.failures.get(picks[0], "no answer"))
+            verdict = (f"could not be fetched ({unfetched[-1]})" if not bodies else
                        f"not stories ({len(with_body)}/{len(bodies)} sampled pages hold an article body)")
             shapes.append((shape, len(links), verdict))
             rejected.append((links[0], verdict))
@@ -628,9 +650,13 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
     if not accepted:
         found = (f"{len(seen)} links to {host} on {len(listings)} listing page(s)"
                  if seen else f"no links to {host} on the section page")
+        checked = candidates[:SHAPES_TO_CHECK]
         why = ("no link shape repeats at least "
                f"{MIN_REPEAT} times outside tag, author, video and other non-story pages"
                if not candidates else
+               "the sampled pages of the repeated link shapes could not be fetched "
+               f"({'; '.join(dict.fromkeys(unfetched))})"
+               if len(unfetched) == len(checked) else
                "the pages of the repeated link shapes hold no article body "
                f"(checked: {', '.join(s for s, _ in candidates[:SHAPES_TO_CHECK])})")
         raise InferenceError(f"could not find the section's story links at {start}: {found}, "
@@ -703,7 +729,8 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
         shapes=shapes, rejected=sorted(rejected, key=lambda r: r[1].startswith("seen"))[:8], feeds=feed_rows, sitemaps=sitemap_rows,
         pagination=(pagination.template + (f" (steps of {pagination.step})" if pagination.step > 1
                                            else "")) if pagination else "none found",
-        deepest_page=deepest, byline_authors=authors, notes=notes)
+        deepest_page=deepest, byline_authors=authors, notes=notes,
+        dates=date_sources([body for _u, body in samples[:4]]))
 
 
 def format_report(report: Report) -> str:
@@ -723,6 +750,8 @@ def format_report(report: Report) -> str:
                      f"{', '.join(a or '?' for a in report.byline_authors)})")
     else:
         lines.append("Byline: none that the sampled stories agree on (authors from meta tags)")
+    lines.append("Dates on every sampled story: " + (", ".join(report.dates) or "none in the markup")
+                 + ("; and the byline's date line" if report.site.byline_xpath else ""))
     lines.append(f"Time zone: {report.site.timezone}")
     if report.rejected:
         lines.append("Some links rejected:")

@@ -223,3 +223,29 @@ def test_an_unreachable_section_says_so():
     with serving_pages({}) as server:
         with pytest.raises(SectionUnreachable, match="HTTP 404"):
             infer_site(server.base_url + "/world/")
+
+
+def test_inference_obeys_robots_txt():
+    site = SHAPES["wordpress"]()
+    site.add("/robots.txt", "User-agent: *\nDisallow: /2024/\n", "text/plain")
+    with serving_pages(site.pages) as server:
+        with pytest.raises(InferenceError, match=r"could not be fetched \(disallowed by robots\.txt\)"):
+            infer_site(server.base_url + site.start_path)
+        assert not [h for h in server.hits if h.startswith("/2024/")]
+
+
+def test_inference_keeps_its_time_budget_on_a_server_that_never_answers():
+    import time
+
+    from crawler.infer import Sampler
+    from tests.hostile import drip, hang, hostile, html
+
+    links = "".join(f'<li><a href="/world/2024/06/story-number-{i}-of-the-day.html">Story {i}</a></li>'
+                    for i in range(6))
+    routes = {"/robots.txt": html("User-agent: *\nDisallow:\n", content_type="text/plain"),
+              "/world/": html(f"<html><body><ul>{links}</ul></body></html>")}
+    with hostile(routes, fallback=lambda path: drip() if path.endswith("1-of-the-day.html") else hang) as (_s, base):
+        started = time.monotonic()
+        with pytest.raises(InferenceError, match="could not be fetched .*(timed out|took longer|budget)"):
+            infer_site(base + "/world/", sampler=Sampler(deadline=4))
+        assert time.monotonic() - started < 10

@@ -186,7 +186,7 @@ def section_profile(url: str, db: str) -> Site:
     from crawler.infer import InferenceError, SectionUnreachable, default_name, format_report, infer_site
     from crawler.sites import site_from_dict, site_to_dict
     from pipelines.dedup import canonical_url
-    from pipelines.profiles import profile_for_url, profile_names, save_profile
+    from pipelines.sites_table import profile_for_url, profile_names, save_profile
     from pipelines.store import StoreError
 
     try:
@@ -259,7 +259,7 @@ def site_infer(url: str, name: str | None, output: str | None) -> None:
 def _named_profile(target: str, db: str) -> Site:
     """A profile from a file path, a built-in name or a name stored in ``db``."""
     from crawler.sites import load_site_file, site_from_dict
-    from pipelines.profiles import load_profile, profile_names
+    from pipelines.sites_table import load_profile, profile_names
     from pipelines.store import StoreError
 
     try:
@@ -314,7 +314,7 @@ def site_show(name: str, db: str) -> None:
         newscrawl site show example --db output/example.db
     """
     from crawler.sites import site_from_dict, site_to_toml
-    from pipelines.profiles import load_profile, profile_names
+    from pipelines.sites_table import load_profile, profile_names
     from pipelines.store import StoreError
 
     try:

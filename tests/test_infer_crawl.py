@@ -98,7 +98,7 @@ def test_site_commands_infer_check_and_show(tmp_path):
         db = tmp_path / "a.db"
         out = runner.invoke(cli, ["site", "show", "courier", "--db", str(db)])
         assert out.exit_code == 1 and "no profile 'courier'" in out.output
-        from pipelines.profiles import save_profile
+        from pipelines.sites_table import save_profile
         from crawler.sites import site_to_dict
         save_profile(db, "courier", url, site_to_dict(load_site_file(path)), "inferred")
         out = runner.invoke(cli, ["site", "show", "courier", "--db", str(db)])

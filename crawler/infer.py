@@ -28,7 +28,7 @@ from __future__ import annotations
 import gzip
 import re
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -42,12 +42,14 @@ from crawler.fetch import FetchError, Fetched, fetch
 from crawler.settings import USER_AGENT
 from crawler.sites import Site, SiteError
 from pipelines.dedup import canonical_url
+from pipelines.worker import ExtractWorkers
 
 MAX_REQUESTS = 30
 DEADLINE = 60.0  # seconds for the whole inference
 LISTING_SAMPLES = 3  # the section page and the next two pages
 SHAPES_TO_CHECK = 4
 SAMPLES_PER_SHAPE = 3
+EXTRACT_TIMEOUT = 10.0  # seconds per sampled page in the extraction worker
 MIN_OFFSET_STEP = 5  # a second page numbered this or more counts items, not pages
 MIN_REPEAT = 3  # a link shape seen fewer times on the listings is not the section's stories
 # trafilatura's own minimum for an extracted body (MIN_EXTRACTED_SIZE): below it, no article.
@@ -521,16 +523,50 @@ def default_name(url: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "site"
 
 
-def _body_chars(raw: bytes, url: str) -> int:
-    """Characters of article body on a page, by the project's own extractor (0: none)."""
-    from pipelines.extract import NoArticle, extract
+def _body_chars(workers: ExtractWorkers, raw: bytes, url: str) -> int:
+    """Characters of article body on a page, by the project's own extractor in a killable
+    worker (a page built to keep the extractor busy cannot stall inference); 0: none."""
+    from pipelines.article import NoArticle
+    from pipelines.worker import ExtractFailed
 
     try:
-        article = extract(raw, url, None, language=False)
-    except NoArticle:
+        article = workers.extract(raw, url, None)
+    except (NoArticle, ExtractFailed):
         return 0
     paragraphs = [p for p in article.text.split("\n") if p.strip()]
     return len(article.text) if len(paragraphs) >= 2 else 0
+
+
+def _check_shapes(candidates: list[tuple[str, list[str]]], sampler: Sampler,
+                  workers: ExtractWorkers, shapes: list[tuple[str, int, str]],
+                  rejected: list[tuple[str, str]]) -> tuple[list[str], list[str], list[tuple[str, bytes]]]:
+    """Fetch a few pages of each candidate shape and keep the shapes whose pages mostly hold
+    an article body: (accepted shapes, why unfetchable shapes failed, the story samples)."""
+    accepted: list[str] = []
+    unfetched: list[str] = []  # why each shape whose samples all failed could not be fetched
+    samples: list[tuple[str, bytes]] = []
+    for shape, links in candidates[:SHAPES_TO_CHECK]:
+        picks = [links[i * (len(links) - 1) // max(1, SAMPLES_PER_SHAPE - 1)]
+                 for i in range(min(SAMPLES_PER_SHAPE, len(links)))]
+        bodies = []
+        for link in dict.fromkeys(picks):
+            got = sampler.get(link)
+            if got is not None:
+                bodies.append((link, got.body, _body_chars(workers, got.body, got.url)))
+        with_body = [b for b in bodies if b[2] >= MIN_BODY_CHARS]
+        if bodies and len(with_body) * 2 > len(bodies):
+            accepted.append(shape)
+            samples += [(link, body) for link, body, _n in with_body]
+            shapes.append((shape, len(links), f"stories ({len(with_body)}/{len(bodies)} "
+                                              "sampled pages hold an article body)"))
+        else:
+            if not bodies:
+                unfetched.append(sampler.failures.get(picks[0], "no answer"))
+            verdict = (f"could not be fetched ({unfetched[-1]})" if not bodies else
+                       f"not stories ({len(with_body)}/{len(bodies)} sampled pages hold an article body)")
+            shapes.append((shape, len(links), verdict))
+            rejected.append((links[0], verdict))
+    return accepted, unfetched, samples
 
 
 def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None) -> Report:
@@ -621,29 +657,12 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
         candidates.append((shape, links))
 
     accepted: list[str] = []
-    unfetched: list[str] = []  # why each shape whose samples all failed could not be fetched
+    unfetched: list[str] = []
     samples: list[tuple[str, bytes]] = []
-    for shape, links in candidates[:SHAPES_TO_CHECK]:
-        picks = [links[i * (len(links) - 1) // max(1, SAMPLES_PER_SHAPE - 1)]
-                 for i in range(min(SAMPLES_PER_SHAPE, len(links)))]
-        bodies = []
-        for link in dict.fromkeys(picks):
-            got = sampler.get(link)
-            if got is not None:
-                bodies.append((link, got.body, _body_chars(got.body, got.url)))
-        with_body = [b for b in bodies if b[2] >= MIN_BODY_CHARS]
-        if bodies and len(with_body) * 2 > len(bodies):
-            accepted.append(shape)
-            samples += [(link, body) for link, body, _n in with_body]
-            shapes.append((shape, len(links), f"stories ({len(with_body)}/{len(bodies)} "
-                                              "sampled pages hold an article body)"))
-        else:
-            if not bodies:
-                unfetched.append(sampler.failures.get(picks[0], "no answer"))
-            verdict = (f"could not be fetched ({unfetched[-1]})" if not bodies else
-                       f"not stories ({len(with_body)}/{len(bodies)} sampled pages hold an article body)")
-            shapes.append((shape, len(links), verdict))
-            rejected.append((links[0], verdict))
+    if candidates:
+        with ExtractWorkers(1, EXTRACT_TIMEOUT) as workers:
+            accepted, unfetched, samples = _check_shapes(candidates, sampler, workers, shapes,
+                                                         rejected)
     for shape, links in candidates[SHAPES_TO_CHECK:]:
         shapes.append((shape, len(links), "not checked (request budget)"))
 

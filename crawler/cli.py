@@ -206,7 +206,8 @@ def section_profile(url: str, db: str) -> Site:
             raise RunFailed(f"cannot infer a profile: {exc}",
                             EXIT_UNREACHABLE if isinstance(exc, SectionUnreachable) else 1) from None
         click.echo(format_report(report), err=True)
-        save_profile(db, name, report.site.start_urls[0], site_to_dict(report.site), "inferred")
+        # Keyed by the URL as given, so the next run finds it even if the section redirects.
+        save_profile(db, name, canonical_url(url), site_to_dict(report.site), "inferred")
         click.echo(f"Inferred the profile {name!r} and stored it in {db}; see: "
                    f"newscrawl site show {name} --db {db}", err=True)
         return report.site

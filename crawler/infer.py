@@ -594,6 +594,11 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
     if front is None:
         raise SectionUnreachable(f"could not fetch the section page {start}: "
                              f"{sampler.failures.get(start, 'no answer')}")
+    moved = urlsplit(front.url).netloc.lower()
+    if moved != host:  # the section redirects to its real host (apex to www., http to https)
+        draft = Site(name=name, start_urls=(front.url,), hosts=(moved,), aliases=(host,),
+                     article_pattern="$^")
+        host, start = moved, canonical_url(front.url, draft)
     front_url = canonical_url(front.url, draft)
 
     # Listing pages: the front, then the pages its "next" links lead to.
@@ -711,7 +716,7 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
 
     byline, authors = agreed_byline([body for _u, body in samples[:4]])
     zone = timezone_for([stated_offsets(body) for _u, body in samples[:4]])
-    aliases = host_aliases(host)
+    aliases = [*draft.aliases, *(a for a in host_aliases(host) if a not in draft.aliases)]
     mirror = canonical_alias([(u, b) for u, b in samples[:4]], host)
     if mirror and mirror not in aliases:
         aliases.append(mirror)

@@ -136,6 +136,12 @@ class PagesHandler(SimpleHTTPRequestHandler):
             self.send_error(404, "Not Found")
             return
         body, content_type = found
+        if content_type == "redirect":  # the body is the Location
+            self.send_response(301)
+            self.send_header("Location", body.decode())
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -147,7 +153,8 @@ class PagesHandler(SimpleHTTPRequestHandler):
 
 
 class PagesServer(FixtureHTTPServer):
-    """A FixtureHTTPServer over ``{"/path?sorted=query": (bytes, content type)}``; ``hits``
+    """A FixtureHTTPServer over ``{"/path?sorted=query": (bytes, content type)}`` (content
+    type ``"redirect"``: a 301 to the URL in the bytes); ``hits``
     lists the requested keys in order, so a test can count requests."""
 
     def __init__(self, pages: dict[str, tuple[bytes, str]]) -> None:

@@ -249,3 +249,15 @@ def test_inference_keeps_its_time_budget_on_a_server_that_never_answers():
         with pytest.raises(InferenceError, match="could not be fetched .*(timed out|took longer|budget)"):
             infer_site(base + "/world/", sampler=Sampler(deadline=4))
         assert time.monotonic() - started < 10
+
+
+def test_a_section_that_redirects_to_another_host_is_crawled_on_that_host():
+    site = SHAPES["wordpress"]()
+    with serving_pages(site.pages) as server:
+        port = urlsplit(server.base_url).port
+        site.pages["/world/"] = (f"http://localhost:{port}/category/world/".encode(), "redirect")
+        report = infer_site(f"http://127.0.0.1:{port}/world/")
+    assert report.site.hosts == (f"localhost:{port}",)
+    assert f"127.0.0.1:{port}" in report.site.aliases
+    assert report.site.start_urls == (f"http://localhost:{port}/category/world/",)
+    assert report.site.is_article(page_key(canonical_url(server.base_url + site.articles[0])))

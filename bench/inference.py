@@ -2,7 +2,8 @@
 inferred profile's article pattern scores against the site's own list of stories, beside
 the hand-written profile's score.  Then, as a check on real URLs the rules were not written
 from: how many article URLs of ../shared/eval (big9-2017, article-extraction-benchmark) the
-non-story URL rules reject (each one is a wrong rejection).
+non-story URL rules reject (each one is a wrong rejection), and the byline each big9 site's
+first four pages agree on, with the authors it gives (none is better than a wrong one).
 
     .venv/bin/python bench/inference.py [SHAPE ...]
 """
@@ -17,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.infer import MAX_REQUESTS, infer_site, not_story_reason, page_key  # noqa: E402
+from crawler.infer import (MAX_REQUESTS, agreed_byline, infer_site, not_story_reason,  # noqa: E402
+                           page_key)
 from crawler.sites import Site, site_from_dict  # noqa: E402
 from pipelines.dedup import canonical_url  # noqa: E402
 from tests.fixture_shapes import SHAPES  # noqa: E402
@@ -65,6 +67,18 @@ def real_urls() -> None:
     print(f"\nreal article URLs rejected as non-stories: {len(wrong)} of {len(urls)}")
     for url, reason in wrong:
         print(f"  {reason}: {url}")
+
+    import gzip
+    from collections import defaultdict
+
+    pages = defaultdict(list)
+    for line in open(eval_dir / "big9-2017" / "manifest.jsonl"):
+        row = json.loads(line)
+        pages[row["site"]].append(gzip.open(eval_dir / "big9-2017" / row["file"]).read())
+    print("\nbylines agreed on by the first 4 pages of each big9-2017 site:")
+    for site, bodies in sorted(pages.items()):
+        xpath, authors = agreed_byline(bodies[:4])
+        print(f"  {site:12} {', '.join(authors) if xpath else '(none)'}")
 
 
 if __name__ == "__main__":

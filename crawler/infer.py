@@ -77,6 +77,8 @@ DATE_TEXT = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
     r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}\b|"
     r"\d{4}年\d{1,2}月\d{1,2}日", re.IGNORECASE)
+# A byline names people: a few words (several names joined by "and" included).
+MAX_AUTHOR_CHARS, MAX_AUTHOR_WORDS = 80, 12
 BYLINE_TEXT = re.compile(r"(?:^|\s)[Bb]y\s+[A-Z]")
 # The name after "By", up to a separator, " on ", a date or the end of the line.
 AUTHOR_PATTERN = (r"\b[Bb]y\s+(.+?)(?=\s*(?:[|·,;]|\s(?:on|updated|published)\s|"
@@ -352,30 +354,32 @@ def agreed_byline(pages: list[str | bytes]) -> tuple[str | None, list[str]]:
 
     The smallest element saying "By Name" is the author; when it holds no date, the first
     date element every page has is added (``a | b``), since the date line is read from the
-    same XPath.  None when the pages do not agree.
+    same XPath.  A candidate whose text is the same on every page is boilerplate ("opinions
+    expressed by ..."), and one that gives no name-like author on some page is not a byline;
+    None when no candidate is left.
     """
     trees = [t for t in (_parse(p) for p in pages) if t is not None]
     if len(trees) < 2:
         return None, []
     bylines = [_short_elements(t, BYLINE_TEXT, 120) for t in trees]
     common = set(bylines[0]).intersection(*bylines[1:])
-    if not common:
-        return None, []
-    author_key = min(common, key=lambda k: (bylines[0][k][1], bylines[0][k][0]))
-    xpath = author_key
-    if not DATE_TEXT.search(bylines[0][author_key][2]):
-        dated = [_short_elements(t, DATE_TEXT, 80) for t in trees]
-        # Not an element that also holds the "By" line: the date element on its own.
-        dated_common = set(dated[0]).intersection(*dated[1:]) - common
-        if dated_common:
+    dated = [_short_elements(t, DATE_TEXT, 80) for t in trees]
+    # Not an element that also holds a "By" line: the date element on its own.
+    dated_common = set(dated[0]).intersection(*dated[1:]) - common
+    for author_key in sorted(common, key=lambda k: (bylines[0][k][1], bylines[0][k][0])):
+        xpath = author_key
+        if not DATE_TEXT.search(bylines[0][author_key][2]) and dated_common:
             date_key = min(dated_common, key=lambda k: (dated[0][k][0], dated[0][k][1]))
             xpath = f"{author_key} | {date_key}"
-    authors = []
-    for tree in trees:
-        text = " ".join(" ".join(n.text_content().split()) for n in tree.xpath(xpath))
-        m = re.search(AUTHOR_PATTERN, text, re.IGNORECASE)
-        authors.append(m.group(1).strip() if m else "")
-    return xpath, authors
+        if len({b[author_key][2] for b in bylines}) == 1:
+            continue  # the same "by" text on every page: boilerplate ("Powered by ...")
+        texts = [" ".join(" ".join(n.text_content().split()) for n in t.xpath(xpath)) for t in trees]
+        found = [re.search(AUTHOR_PATTERN, text, re.IGNORECASE) for text in texts]
+        authors = [m.group(1).strip() if m else "" for m in found]
+        if all(a and len(a) <= MAX_AUTHOR_CHARS and len(a.split()) <= MAX_AUTHOR_WORDS
+               for a in authors):
+            return xpath, authors
+    return None, []
 
 
 OFFSET = re.compile(r"(?:T[\d:.]+)\s*(Z|[+-]\d{2}:?\d{2})$")

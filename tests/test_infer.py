@@ -126,6 +126,15 @@ def test_byline_and_date_elements_all_samples_agree_on():
     assert agreed_byline([pages[0], "<html><body><p>No byline here</p></body></html>"]) == (None, [])
 
 
+def test_a_by_line_that_is_the_same_on_every_page_is_boilerplate():
+    def page(author: str) -> str:
+        return f"""<html><body><div class="meta"><span class="who">{author}</span>
+<span class="when">March 2{len(author) % 9}, 2017</span></div><p>Story text.</p>
+<p class="disclaimer">Opinions expressed by Forbes Contributors are their own.</p>
+<footer id="article-footer">Related Stories Powered by Today on Ars</footer></body></html>"""
+    assert agreed_byline([page("Annalee Newitz"), page("Cyrus Farivar"), page("Ana Lee")]) == (None, [])
+
+
 def test_time_zone_only_when_every_sample_states_the_same_offset():
     assert timezone_for([["+08:00"], ["+08:00"]]) == "Etc/GMT-8"
     assert timezone_for([["-05:00"], ["-05:00"], ["-05:00"]]) == "Etc/GMT+5"

@@ -229,6 +229,13 @@ def profile_errors(data: dict[str, Any], *, partial: bool = False) -> list[str]:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 errors.append(f"{key}: {url!r} is not an absolute http(s) URL")
+    if not {"start_urls", "hosts", "aliases"} & bad and "hosts" in data:
+        known = {h.lower() for h in [*data["hosts"], *data.get("aliases", [])]}
+        for url in data.get("start_urls") or []:
+            host = urlsplit(url).netloc.lower()
+            if host and host not in known:
+                errors.append(f"start_urls: the host of {url!r} is not in hosts or aliases "
+                              "(the crawl would refuse it as offsite)")
     return errors
 
 

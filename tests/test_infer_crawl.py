@@ -120,6 +120,8 @@ def test_site_commands_infer_check_and_show(tmp_path):
                                     "missing required field 'start_urls'",
                                     "missing required field 'article_pattern'"]),
     ('start_urls = ["/world/"]', ["is not an absolute http(s) URL"]),
+    ('name = "x"\nstart_urls = ["https://news.test/world/"]\nhosts = ["www.news.test"]\n'
+     'article_pattern = "a"', ["the host of 'https://news.test/world/' is not in hosts or aliases"]),
 ])
 def test_site_check_names_each_error_without_a_traceback(tmp_path, content, messages):
     path = tmp_path / "bad.toml"

@@ -259,8 +259,8 @@ def site_infer(url: str, name: str | None, output: str | None) -> None:
 
 def _named_profile(target: str, db: str) -> Site:
     """A profile from a file path, a built-in name or a name stored in ``db``."""
-    from crawler.sites import load_site_file, site_from_dict
-    from pipelines.sites_table import load_profile, profile_names
+    from crawler.sites import load_site_file, stored_site
+    from pipelines.sites_table import profile_names
     from pipelines.store import StoreError
 
     try:
@@ -268,9 +268,9 @@ def _named_profile(target: str, db: str) -> Site:
             return load_site_file(target)
         if target in SITES:
             return SITES[target]
-        row = load_profile(db, target)
-        if row is not None:
-            return site_from_dict(row["profile"], f"profile {target!r} stored in {db}")
+        found = stored_site(target, db)
+        if found is not None:
+            return found
         stored = profile_names(db)
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None

@@ -321,6 +321,21 @@ def site_to_toml(site: Site) -> str:
     return "".join(f"{k} = {_toml_value(v)}\n" for k, v in site_to_dict(site).items())
 
 
+def stored_site(name: str | None, db: str | Path | None,
+                start_url: str | None = None) -> Site | None:
+    """The profile ``name`` stored in the database ``db`` (``sites`` table), if it is not a
+    built-in one and is stored there; moved to ``start_url`` when given."""
+    if not name or name in SITES or not db:
+        return None
+    from pipelines.sites_table import load_profile
+
+    row = load_profile(db, name)
+    if row is None:
+        return None
+    site = site_from_dict(row["profile"], f"profile {name!r} stored in {db}")
+    return site.with_start_url(start_url) if start_url else site
+
+
 def get_site(name: str | None = None, site_file: str | Path | None = None,
              start_url: str | None = None) -> Site:
     """Resolve the CLI/spider arguments into one :class:`Site`."""

@@ -4,6 +4,8 @@ over HTTP on 127.0.0.1 into a real SQLite file; and the `site` commands a user r
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from urllib.parse import urlsplit
 
@@ -14,7 +16,7 @@ from crawler.cli import cli
 from crawler.infer import page_key
 from crawler.sites import load_site_file
 from pipelines.dedup import canonical_url
-from tests.conftest import FAST, newscrawl, query
+from tests.conftest import FAST, ROOT, newscrawl, query
 from tests.fixture_shapes import SHAPES, build_shape
 from tests.server import serving_pages
 
@@ -54,6 +56,16 @@ def test_crawl_from_a_section_url_stores_exactly_the_stories(shape, tmp_path):
             assert "Using the profile" in again.stderr or shape == "feeds"
             assert "article 0)" in again.stdout and "new 0," in again.stdout
             assert len(server.hits) - hits <= 6  # robots.txt, a listing page or two, feeds
+            assert stored_keys(db) == stored
+
+        if shape == "drupal":  # the Scrapy way (scrapyd): the stored profile by its name
+            again = subprocess.run(
+                [sys.executable, "-m", "scrapy", "crawl", "world", "-a", f"site={row['name']}",
+                 "-s", f"NEWSCRAWL_DB={db}", *FAST], cwd=ROOT, capture_output=True, text=True,
+                timeout=120)
+            assert again.returncode == 0, again.stderr[-3000:]
+            last = query(db, "select * from runs order by id desc limit 1")[0]
+            assert (last["site"], last["finish_reason"], last["new"]) == (row["name"], "finished", 0)
             assert stored_keys(db) == stored
 
 

@@ -23,7 +23,7 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.items import PageItem
 from crawler.middlewares import Refused, tls_failure
 from crawler.outcome import TLS_HINT
-from crawler.sites import Site, get_site
+from crawler.sites import Site, get_site, stored_site
 from pipelines.dedup import SiteLinks, canonical_url, site_links
 from pipelines.html import links_of
 from pipelines.item_pipelines import DataPath
@@ -84,6 +84,10 @@ class WorldSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WorldSpider:
         kwargs.setdefault("site", crawler.settings.get("NEWSCRAWL_SITE"))
+        # `scrapy crawl world -a site=NAME` (scrapyd) with a profile stored in the database.
+        if kwargs.get("profile") is None and not kwargs.get("site_file"):
+            kwargs["profile"] = stored_site(kwargs.get("site"), crawler.settings.get("NEWSCRAWL_DB"),
+                                            kwargs.get("start_url"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         if not spider.site.verify_certificates:
             # Below -s (cmdline priority), above the project default; the settings are

@@ -533,10 +533,14 @@ def _body_chars(workers: ExtractWorkers, raw: bytes, url: str) -> int:
     from pipelines.article import NoArticle
     from pipelines.worker import ExtractFailed
 
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         article = workers.extract(raw, url, None)
     except (NoArticle, ExtractFailed):
         return 0
+    except BrokenProcessPool as exc:
+        raise InferenceError(f"the extraction worker could not run: {exc}") from None
     paragraphs = [p for p in article.text.split("\n") if p.strip()]
     return len(article.text) if len(paragraphs) >= 2 else 0
 
@@ -708,12 +712,14 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
         got = sampler.get(sitemap_url, accept=None)
         kind, locs = feed_entries(got.body) if got else ("", [])
         if kind == "sitemapindex":
+            # The index is what the profile keeps (its children rotate); two children sampled.
+            stories = []
             for child in locs[:2]:
                 got = sampler.get(child, accept=None)
                 ckind, clocs = feed_entries(got.body) if got else ("", [])
                 if ckind == "sitemap":
-                    stories = story_links(canonical_url(u, draft) for u in clocs)
-                    sitemap_rows.append((child, len(stories), len(set(stories) - listed)))
+                    stories += story_links(canonical_url(u, draft) for u in clocs)
+            sitemap_rows.append((sitemap_url, len(stories), len(set(stories) - listed)))
         elif kind == "sitemap":
             stories = story_links(canonical_url(u, draft) for u in locs)
             sitemap_rows.append((sitemap_url, len(stories), len(set(stories) - listed)))

@@ -11,7 +11,8 @@ linked from the listings and the stories the way CMSs link them.  The shapes:
 - ``offset``: ``/news/world/slug-1234567``, pagination only as ``<link rel=next>`` with
   ``?offset=10`` (the "More stories" button is a script's);
 - ``feeds``: ``/world/2024/06/23/slug.html``; the section page lists only the latest
-  stories, older ones are in its RSS feed and in a news sitemap named in robots.txt.
+  stories, older ones are in its RSS feed and in a news sitemap, under the sitemap index
+  robots.txt names.
 
 Pages are keyed by path and (sorted) query for ``tests.server.serving_pages``.  Stdlib only,
 deterministic: a seeded generator writes the stories, so every story's text is its own.
@@ -527,14 +528,26 @@ def feeds() -> ShapeSite:
 {urls}
 </urlset>
 """, XML)
-    site.add("/robots.txt", "User-agent: *\nDisallow: /search\n\nSitemap: BASE/sitemap-news.xml\n", TEXT)
+    pages = "\n".join(f"<url><loc>BASE{_e(path)}</loc></url>" for path in site.others if path.endswith("/"))
+    site.add("/sitemap-pages.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{pages}
+</urlset>
+""", XML)
+    site.add("/sitemap.xml", """<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>BASE/sitemap-news.xml</loc></sitemap>
+<sitemap><loc>BASE/sitemap-pages.xml</loc></sitemap>
+</sitemapindex>
+""", XML)
+    site.add("/robots.txt", "User-agent: *\nDisallow: /search\n\nSitemap: BASE/sitemap.xml\n", TEXT)
     site.profile = """name = "coastal"
 start_urls = ["{base}/world/"]
 hosts = ["{host}"]
 article_pattern = '^/world/\\d{{4}}/\\d{{2}}/\\d{{2}}/[a-z0-9-]+\\.html$'
 listing_pattern = '^/world/$'
 feeds = ["{base}/world/rss.xml"]
-sitemaps = ["{base}/sitemap-news.xml"]
+sitemaps = ["{base}/sitemap.xml"]
 """
     return site
 

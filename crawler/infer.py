@@ -545,6 +545,26 @@ def _body_chars(workers: ExtractWorkers, raw: bytes, url: str) -> int:
     return len(article.text) if len(paragraphs) >= 2 else 0
 
 
+def _own_section(accepted: list[str], front_key: str,
+                 shapes: list[tuple[str, int, str]]) -> list[str]:
+    """The story shapes under the section's own path, when they are most of its story links:
+    a shape outside it (``/sport/...`` from a "Most read" box on ``/world/``) is another
+    section's.  A section whose stories live elsewhere (``/category/world/`` listing
+    ``/2024/06/23/slug/``) keeps them all."""
+    folder = urlsplit(front_key).path.rsplit("/", 1)[0] + "/"
+    if folder == "/":
+        return accepted
+    prefix = url_shape(folder)
+    own = [s for s in accepted if s.startswith(prefix)]
+    counts = {shape: n for shape, n, _verdict in shapes}
+    if not own or sum(counts.get(s, 0) for s in own) * 2 <= sum(counts.get(s, 0) for s in accepted):
+        return accepted
+    for i, (shape, n, _verdict) in enumerate(shapes):
+        if shape in accepted and shape not in own:
+            shapes[i] = (shape, n, f"another section's stories (outside {folder})")
+    return own
+
+
 def _check_shapes(candidates: list[tuple[str, list[str]]], sampler: Sampler,
                   workers: ExtractWorkers, shapes: list[tuple[str, int, str]],
                   rejected: list[tuple[str, str]]) -> tuple[list[str], list[str], list[tuple[str, bytes]]]:
@@ -695,6 +715,9 @@ def infer_site(url: str, name: str | None = None, sampler: Sampler | None = None
                              f"but {why}. Write a profile by hand (see README, 'Adding a site') "
                              "and pass --site-file.")
 
+    accepted = _own_section(accepted, page_key(front_url), shapes)
+    samples = [(u, b) for u, b in samples
+               if any(re.fullmatch(shape_pattern(s), page_key(u)) for s in accepted)]
     article_pattern = "^" + ("|".join(shape_pattern(s) for s in accepted) if len(accepted) == 1
                              else "(?:" + "|".join(shape_pattern(s) for s in accepted) + ")") + "$"
     is_story = re.compile(article_pattern)

@@ -514,7 +514,11 @@ def feeds() -> ShapeSite:
                     ("/contact/", "Contact"), ("/privacy/", "Privacy policy"),
                     ("/subscribe/", "Subscribe"), ("/", "Coastal Times")])
     head = '<link rel="alternate" type="application/rss+xml" title="World" href="/world/rss.xml">\n'
-    main = f'<h1>World</h1>\n<div class="latest">{_list_items(_mixed_listing(stories[:10], href, media))}</div>'
+    # A "Most read" box of the whole site: other sections' stories, in the same URL shape.
+    most_read = "\n".join(f'<li><a href="/sport/{s.published:%Y/%m/%d}/{s.slug}.html">{_e(s.title)}</a></li>'
+                          for s in sport)
+    main = (f'<h1>World</h1>\n<div class="latest">{_list_items(_mixed_listing(stories[:10], href, media))}</div>'
+            f'\n<aside class="most-read"><h2>Most read</h2><ul>{most_read}</ul></aside>')
     site.add("/world/", _page(site.name, "World", main, head, nav))
     site.listings.append("/world/")
     site.add("/world/rss.xml", _rss(site.name, "", [(href(s), s) for s in stories[:20]]), RSS)

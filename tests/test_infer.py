@@ -135,6 +135,22 @@ def test_a_by_line_that_is_the_same_on_every_page_is_boilerplate():
     assert agreed_byline([page("Annalee Newitz"), page("Cyrus Farivar"), page("Ana Lee")]) == (None, [])
 
 
+def test_other_sections_stories_are_left_out_only_when_the_section_has_its_own():
+    from crawler.infer import _own_section
+
+    world, sport = r"/world/{yyyy}/{slug}\.html", r"/sport/{yyyy}/{slug}\.html"
+    shapes = [(world, 20, "stories"), (sport, 4, "stories")]
+    assert _own_section([world, sport], "/world/", shapes) == [world]
+    assert "another section" in shapes[1][2]
+    # A listing under /category/world/ whose stories are at /{yyyy}/...: nothing is its own.
+    dated = "/{yyyy}/{nn}/{nn}/{slug}/"
+    assert _own_section([dated], "/category/world/", [(dated, 20, "stories")]) == [dated]
+    # A few special pages under /world/ do not outvote the section's stories elsewhere.
+    special = "/world/special/{slug}/"
+    shapes = [(dated, 20, "stories"), (special, 3, "stories")]
+    assert _own_section([dated, special], "/world/", shapes) == [dated, special]
+
+
 def test_time_zone_only_when_every_sample_states_the_same_offset():
     assert timezone_for([["+08:00"], ["+08:00"]]) == "Etc/GMT-8"
     assert timezone_for([["-05:00"], ["-05:00"], ["-05:00"]]) == "Etc/GMT+5"

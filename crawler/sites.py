@@ -203,9 +203,13 @@ def profile_errors(data: dict[str, Any], *, partial: bool = False) -> list[str]:
                 isinstance(v, str) for v in value.values())):
             errors.append("field_line_patterns must be a table of name = 'regex', "
                           f"got {_kind(value)}")
-        else:
-            continue
     bad = {e.split(" ", 1)[0] for e in errors}
+    if isinstance(data.get("timezone"), str):
+        try:
+            ZoneInfo(data["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.append(f"timezone {data['timezone']!r} is not a known IANA time zone "
+                          "(e.g. 'Asia/Shanghai', 'Europe/Berlin', 'UTC')")
     for key in XPATHS - bad:
         for xpath in ([data[key]] if isinstance(data.get(key), str) else data.get(key) or []):
             try:

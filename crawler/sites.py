@@ -208,7 +208,7 @@ def profile_errors(data: dict[str, Any], *, partial: bool = False) -> list[str]:
         try:
             ZoneInfo(data["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
-            errors.append(f"timezone {data['timezone']!r} is not a known IANA time zone "
+            errors.append(f"unknown timezone {data['timezone']!r}: not a known IANA time zone "
                           "(e.g. 'Asia/Shanghai', 'Europe/Berlin', 'UTC')")
     for key in XPATHS - bad:
         for xpath in ([data[key]] if isinstance(data.get(key), str) else data.get(key) or []):

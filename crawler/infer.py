@@ -26,6 +26,7 @@ fetching.  Nothing is guessed silently: :class:`InferenceError` names what was n
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 import time
 from collections import defaultdict
@@ -77,6 +78,7 @@ DATE_TEXT = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
     r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}\b|"
     r"\d{4}年\d{1,2}月\d{1,2}日", re.IGNORECASE)
+MAX_SCANNED = 20_000
 # A byline names people: a few words (several names joined by "and" included).
 MAX_AUTHOR_CHARS, MAX_AUTHOR_WORDS = 80, 12
 BYLINE_TEXT = re.compile(r"(?:^|\s)[Bb]y\s+[A-Z]")
@@ -335,7 +337,8 @@ def _short_elements(tree: lxml.html.HtmlElement, test: re.Pattern[str],
     """Keys of the elements whose text matches ``test`` and is at most ``limit`` characters:
     key -> (document position, text length, text) of its first, smallest match."""
     out: dict[str, tuple[int, int, str]] = {}
-    for pos, el in enumerate(tree.iter()):
+    # Bylines sit near the top: the first MAX_SCANNED elements bound the work on any page.
+    for pos, el in enumerate(itertools.islice(tree.iter(), MAX_SCANNED)):
         if not isinstance(el.tag, str) or el.tag in ("a", "script", "style", "title", "head"):
             continue
         if el.xpath("ancestor::a|ancestor::li|ancestor::nav|ancestor::footer[not(ancestor::article)]"):

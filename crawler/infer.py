@@ -232,7 +232,7 @@ class Pagination:
     template: str  # human-readable, e.g. /category/world/page/{n}/
 
     def number(self, key: str) -> int | None:
-        m = re.fullmatch(self.pattern.strip("^$"), key)
+        m = re.match(self.pattern, key)
         if m is None:
             return None
         return int(m.group(1)) // self.step if m.group(1) else 0
@@ -277,7 +277,7 @@ def numbered_pagination(front_key: str, keys: Iterable[str]) -> Pagination | Non
 
 
 def _raw_number(p: Pagination, key: str) -> int:
-    m = re.fullmatch(p.pattern.strip("^$"), key)
+    m = re.match(p.pattern, key)
     return int(m.group(1)) if m and m.group(1) else 0
 
 

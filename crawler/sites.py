@@ -167,6 +167,7 @@ OPTIONAL_STRINGS = {"body_xpath", "title_xpath", "byline_xpath", "author_pattern
 STRING_LISTS = {"start_urls", "hosts", "aliases", "feeds", "sitemaps", "caption_xpaths",
                 "drop_xpaths", "drop_line_patterns"}
 INTEGERS = {"max_pages", "stop_after_known", "page_step"}
+BOOLEANS = {"verify_certificates"}
 XPATHS = {"body_xpath", "title_xpath", "byline_xpath", "caption_xpaths", "drop_xpaths"}
 URLS = {"start_urls", "feeds", "sitemaps"}
 
@@ -194,6 +195,8 @@ def profile_errors(data: dict[str, Any], *, partial: bool = False) -> list[str]:
                                           and all(isinstance(v, str) for v in value)):
             hint = f' (write {key} = ["{value}"])' if isinstance(value, str) else ""
             errors.append(f"{key} must be a list of strings, got {_kind(value)}{hint}")
+        elif key in BOOLEANS and not isinstance(value, bool):
+            errors.append(f"{key} must be true or false, got {_kind(value)}")
         elif key in INTEGERS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             errors.append(f"{key} must be a positive whole number, got {value!r}")
         elif key == "revisit_days" and not (isinstance(value, (list, tuple)) and all(

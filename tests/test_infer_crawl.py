@@ -133,8 +133,9 @@ def test_site_commands_infer_check_and_show(tmp_path):
                                     "missing required field 'article_pattern'"]),
     ('start_urls = ["/world/"]', ["is not an absolute http(s) URL"]),
     ('name = "x"\nstart_urls = ["https://a.test/"]\nhosts = ["a.test"]\narticle_pattern = "a"\n'
-     'timezone = "Beijing"\nrevisit_days = "weekly"', ["unknown timezone 'Beijing': not a known IANA",
-                                                       "revisit_days must be a list of positive numbers"]),
+     'timezone = "Beijing"\nrevisit_days = "weekly"\nverify_certificates = "no"',
+     ["unknown timezone 'Beijing': not a known IANA", "revisit_days must be a list of positive numbers",
+      "verify_certificates must be true or false"]),
     ('name = "x"\nstart_urls = ["https://news.test/world/"]\nhosts = ["www.news.test"]\n'
      'article_pattern = "a"', ["the host of 'https://news.test/world/' is not in hosts or aliases"]),
 ])

@@ -16,6 +16,7 @@ from crawler.sites import SITES, Site, SiteError, get_site
 
 DEFAULT_DB = "output/articles.db"
 
+
 def project_settings(overrides: tuple[str, ...] = ()) -> Any:
     """The project's Scrapy settings plus ``-s NAME=VALUE`` overrides."""
     from scrapy.settings import Settings
@@ -28,6 +29,15 @@ def project_settings(overrides: tuple[str, ...] = ()) -> Any:
             raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="-s")
         settings.set(name.strip(), value, priority="cmdline")
     return settings
+
+
+class RunFailed(click.ClickException):
+    """A command that could not do its job, with the exit code that says why (69: the site
+    is unreachable, 73: the database cannot be written)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def setting(name: str) -> Any:
@@ -184,6 +194,7 @@ def section_profile(url: str, db: str) -> Site:
     """The profile stored in ``db`` for the section at ``url``, else an inferred one (stored
     there for the next run).  Says which on stderr; fails with what inference missed."""
     from crawler.infer import InferenceError, SectionUnreachable, default_name, format_report, infer_site
+    from crawler.outcome import EXIT_DATABASE, EXIT_UNREACHABLE
     from crawler.sites import site_from_dict, site_to_dict
     from pipelines.dedup import canonical_url
     from pipelines.sites_table import profile_for_url, profile_names, save_profile
@@ -224,7 +235,7 @@ def site_group() -> None:
 
 @site_group.command("infer")
 @click.argument("url")
-@click.option("--name", help="The profile's name (default: from the host).")
+@click.option("--name", metavar="NAME", help="The profile's name (default: from the host).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the profile to FILE (TOML) instead of standard output.")
 def site_infer(url: str, name: str | None, output: str | None) -> None:
@@ -237,6 +248,7 @@ def site_infer(url: str, name: str | None, output: str | None) -> None:
         newscrawl site infer https://news.example.org/world/ --name example -o example.toml
     """
     from crawler.infer import InferenceError, SectionUnreachable, format_report, infer_site
+    from crawler.outcome import EXIT_UNREACHABLE
     from crawler.sites import site_to_toml
 
     try:

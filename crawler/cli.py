@@ -16,6 +16,7 @@ from crawler.sites import SITES, Site, SiteError, get_site
 
 DEFAULT_DB = "output/articles.db"
 
+
 def project_settings(overrides: tuple[str, ...] = ()) -> Any:
     """The project's Scrapy settings plus ``-s NAME=VALUE`` overrides."""
     from scrapy.settings import Settings
@@ -28,6 +29,15 @@ def project_settings(overrides: tuple[str, ...] = ()) -> Any:
             raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="-s")
         settings.set(name.strip(), value, priority="cmdline")
     return settings
+
+
+class RunFailed(click.ClickException):
+    """A command that could not do its job, with the exit code that says why (69: the site
+    is unreachable, 73: the database cannot be written)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def setting(name: str) -> Any:
@@ -45,7 +55,8 @@ def site_options(func: Any) -> Any:
     func = click.option("--site-file", type=click.Path(dir_okay=False), metavar="FILE",
                         help="A TOML site profile (fields of crawler.sites.Site).")(func)
     func = click.option("--site", metavar="NAME",
-                        help=f"A built-in site profile: {', '.join(sorted(SITES))}.")(func)
+                        help=f"A built-in site profile ({', '.join(sorted(SITES))}), or for "
+                             "crawl one stored in the database.")(func)
     return func
 
 
@@ -80,6 +91,7 @@ def cli() -> None:
 
 
 @cli.command()
+@click.argument("url", required=False, metavar="[URL]")
 @site_options
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The SQLite database to write.")
@@ -98,10 +110,14 @@ def cli() -> None:
               help="Print the summary as one JSON object (for schedulers).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.")
-def crawl(site: str | None, site_file: str | None, start_url: str | None, db: str,
-          max_pages: int | None, full: bool, jobdir: str | None, verbose: int, quiet: bool,
-          log_file: str | None, as_json: bool, overrides: tuple[str, ...]) -> None:
+def crawl(url: str | None, site: str | None, site_file: str | None, start_url: str | None,
+          db: str, max_pages: int | None, full: bool, jobdir: str | None, verbose: int,
+          quiet: bool, log_file: str | None, as_json: bool, overrides: tuple[str, ...]) -> None:
     """Crawl a site's section and store its new and changed articles.
+
+    With a section URL and no --site/--site-file, the site's profile is inferred on the
+    first run (see `newscrawl site infer`), stored in the database and reused on later
+    runs; --site and --site-file win over inference.
 
     A run fetches the listing pages newest first until it meets the site's
     stop_after_known stored articles in a row, the new articles, and the stored ones
@@ -114,6 +130,7 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
 
     \b
         newscrawl crawl --site bjreview --db output/articles.db
+        newscrawl crawl https://news.example.org/world/ --db output/example.db
     """
     from scrapy.crawler import CrawlerProcess
 
@@ -126,7 +143,19 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     if verbose and quiet:
         raise click.UsageError("give -v or -q, not both")
     redact_logs()  # before Scrapy logs its first line
-    profile = resolve_site(site, site_file, start_url)
+    if url and start_url:
+        raise click.UsageError("give the section URL once: as URL or as --start-url")
+    if url and not (site or site_file):
+        profile = section_profile(url, db)
+    elif site and site not in SITES and not site_file:  # a profile stored in the database
+        profile = _named_profile(site, db)
+        if start_url or url:
+            try:
+                profile = profile.with_start_url(start_url or url)
+            except SiteError as exc:
+                raise click.ClickException(str(exc)) from None
+    else:
+        profile = resolve_site(site, site_file, start_url or url)
     settings = project_settings(overrides)
     remember_secrets(settings.items())
     verbosity = console.QUIET if quiet else verbose
@@ -144,8 +173,7 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
         raise click.ClickException(f"cannot write the log file {log_file}: {exc.strerror}")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(WorldSpider)
-    process.crawl(crawler, site=profile.name if not site_file else None, site_file=site_file,
-                  start_url=start_url, max_pages=max_pages, full=full)
+    process.crawl(crawler, profile=profile, max_pages=max_pages, full=full)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
@@ -160,6 +188,161 @@ def crawl(site: str | None, site_file: str | None, start_url: str | None, db: st
     else:
         click.echo(format_summary(stats, db, verdict))
     sys.exit(verdict.exit_code)
+
+
+def section_profile(url: str, db: str) -> Site:
+    """The profile stored in ``db`` for the section at ``url``, else an inferred one (stored
+    there for the next run).  Says which on stderr; fails with what inference missed."""
+    from crawler.infer import InferenceError, SectionUnreachable, default_name, format_report, infer_site
+    from crawler.outcome import EXIT_DATABASE, EXIT_UNREACHABLE
+    from crawler.sites import site_from_dict, site_to_dict
+    from pipelines.dedup import canonical_url
+    from pipelines.sites_table import profile_for_url, profile_names, save_profile
+    from pipelines.store import StoreError
+
+    try:
+        row = profile_for_url(db, canonical_url(url))
+        if row is not None:
+            profile = site_from_dict(row["profile"], f"profile {row['name']!r} stored in {db}")
+            click.echo(f"Using the profile {row['name']!r} stored in {db} ({row['source']}, "
+                       f"{row['updated']}); see: newscrawl site show {row['name']} --db {db}",
+                       err=True)
+            return profile
+        taken = set(profile_names(db)) | set(SITES)
+        name = default_name(url)
+        name = next(n for n in (name, *(f"{name}-{i}" for i in range(2, 1000))) if n not in taken)
+        try:
+            report = infer_site(url, name=name)
+        except InferenceError as exc:
+            raise RunFailed(f"cannot infer a profile: {exc}",
+                            EXIT_UNREACHABLE if isinstance(exc, SectionUnreachable) else 1) from None
+        click.echo(format_report(report), err=True)
+        # Keyed by the URL as given, so the next run finds it even if the section redirects.
+        save_profile(db, name, canonical_url(url), site_to_dict(report.site), "inferred")
+        click.echo(f"Inferred the profile {name!r} and stored it in {db}; see: "
+                   f"newscrawl site show {name} --db {db}", err=True)
+        return report.site
+    except StoreError as exc:
+        raise RunFailed(str(exc), EXIT_DATABASE) from None
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.group("site")
+def site_group() -> None:
+    """Site profiles: infer one from a section URL, check one, show a stored one."""
+
+
+@site_group.command("infer")
+@click.argument("url")
+@click.option("--name", metavar="NAME", help="The profile's name (default: from the host).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the profile to FILE (TOML) instead of standard output.")
+def site_infer(url: str, name: str | None, output: str | None) -> None:
+    """Propose a profile for the section at URL from a bounded sample of the site (at most
+    30 requests): story URL pattern, pagination, feeds and sitemaps, hosts, byline, time
+    zone.  Prints the profile as TOML and the dry run as comments after it.
+
+    Example:
+
+        newscrawl site infer https://news.example.org/world/ --name example -o example.toml
+    """
+    from crawler.infer import InferenceError, SectionUnreachable, format_report, infer_site
+    from crawler.outcome import EXIT_UNREACHABLE
+    from crawler.sites import site_to_toml
+
+    try:
+        report = infer_site(url, name=name)
+    except InferenceError as exc:
+        raise RunFailed(f"cannot infer a profile: {exc}",
+                        EXIT_UNREACHABLE if isinstance(exc, SectionUnreachable) else 1) from None
+    toml = site_to_toml(report.site)
+    dry_run = "".join(f"# {line}\n" if line else "#\n" for line in format_report(report).splitlines())
+    if output:
+        try:
+            Path(output).write_text(toml, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+        click.echo(dry_run + f"# Wrote the profile to {output}; crawl it with: "
+                   f"newscrawl crawl --site-file {output}")
+    else:
+        click.echo(toml + "\n" + dry_run, nl=False)
+
+
+def _named_profile(target: str, db: str) -> Site:
+    """A profile from a file path, a built-in name or a name stored in ``db``."""
+    from crawler.sites import load_site_file, stored_site
+    from pipelines.sites_table import profile_names
+    from pipelines.store import StoreError
+
+    try:
+        if Path(target).exists() or target.endswith(".toml"):
+            return load_site_file(target)
+        if target in SITES:
+            return SITES[target]
+        found = stored_site(target, db)
+        if found is not None:
+            return found
+        stored = profile_names(db)
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    raise click.ClickException(
+        f"unknown site {target!r}: no site file, built-in or stored profile of that name; built-in: "
+        f"{', '.join(sorted(SITES))}; stored in {db}: {', '.join(stored) or 'none'}")
+
+
+@site_group.command("check")
+@click.argument("target", metavar="NAME|FILE")
+@db_option
+def site_check(target: str, db: str) -> None:
+    """Validate a profile (a TOML file, a built-in or a stored name): field types, required
+    fields, regexes and XPaths, one message per error; then dry-run it against the live
+    section page, its next listing page, its feeds and sitemaps.
+
+    Example:
+
+        newscrawl site check example.toml
+    """
+    from crawler.infer import check_live
+
+    profile = _named_profile(target, db)
+    click.echo(f"Profile {profile.name!r}: fields valid.")
+    lines, problems = check_live(profile)
+    for line in lines:
+        click.echo(line)
+    if problems:
+        raise click.ClickException("the dry run found problems:\n  " + "\n  ".join(problems))
+
+
+@site_group.command("show")
+@click.argument("name")
+@db_option
+def site_show(name: str, db: str) -> None:
+    """Print a profile stored in the database (or a built-in one) as TOML.
+
+    Example:
+
+        newscrawl site show example --db output/example.db
+    """
+    from crawler.sites import site_from_dict, site_to_toml
+    from pipelines.sites_table import load_profile, profile_names
+    from pipelines.store import StoreError
+
+    try:
+        row = load_profile(db, name)
+        if row is None:
+            if name in SITES:
+                click.echo(f"# built-in profile\n{site_to_toml(SITES[name])}", nl=False)
+                return
+            raise click.ClickException(f"no profile {name!r} in {db}; stored: "
+                                       f"{', '.join(profile_names(db)) or 'none'}")
+        profile = site_from_dict(row["profile"], f"profile {name!r} stored in {db}")
+    except (StoreError, SiteError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"# {row['source']}, created {row['created']}, updated {row['updated']}\n"
+               f"{site_to_toml(profile)}", nl=False)
 
 
 RUN_COLUMNS = [

@@ -101,8 +101,12 @@ def guarded_pool_manager(allow_private: bool) -> urllib3.PoolManager:
 
 
 def fetch(url: str, *, allow_private: bool = False, deadline: float = DEADLINE,
-          max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS) -> Fetched:
-    """GET ``url`` and return the HTML page, or raise :class:`FetchError` saying why not."""
+          max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
+          accept: tuple[str, ...] | None = HTML_TYPES) -> Fetched:
+    """GET ``url`` and return the HTML page, or raise :class:`FetchError` saying why not.
+
+    ``accept`` lists the media types wanted (``None``: any, e.g. for robots.txt and feeds).
+    """
     http = guarded_pool_manager(allow_private)
     started = time.monotonic()
     for _hop in range(max_redirects + 1):
@@ -129,7 +133,7 @@ def fetch(url: str, *, allow_private: bool = False, deadline: float = DEADLINE,
                 raise FetchError(f"HTTP {response.status} for {url}")
             content_type = response.headers.get("Content-Type", "")
             mime = content_type.split(";")[0].strip().lower()
-            if mime not in HTML_TYPES:
+            if accept is not None and mime not in accept:
                 raise FetchError(f"not an HTML page ({mime or 'no Content-Type'}): {url}")
             body = bytearray()
             # read1 returns what has arrived, so a server dripping one byte at a time still

@@ -36,6 +36,8 @@ class Site:
     listing_pattern: str = r"$^"
     aliases: tuple[str, ...] = ()
     max_pages: int = 50
+    # The listing URL's number counts in steps of this (10 for ``?offset=10, 20, ...``).
+    page_step: int = 1
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     # Cleanup rules, all optional.  XPath expressions are evaluated on the whole page.
@@ -103,7 +105,7 @@ class Site:
         if m is None:
             return None
         digits = next((g for g in m.groups() if g and g.isdigit()), None)
-        return int(digits) if digits else 0
+        return int(digits) // max(1, self.page_step) if digits else 0
 
     def with_start_url(self, url: str) -> Site:
         """The same site served from ``url``'s host (a mirror or a local copy).
@@ -159,12 +161,118 @@ BJREVIEW = Site(
 SITES: dict[str, Site] = {BJREVIEW.name: BJREVIEW}
 
 
-def _tuples(data: dict[str, Any]) -> dict[str, Any]:
+REQUIRED = ("name", "start_urls", "hosts", "article_pattern")
+STRINGS = {"name", "article_pattern", "listing_pattern", "timezone"}
+OPTIONAL_STRINGS = {"body_xpath", "title_xpath", "byline_xpath", "author_pattern"}
+STRING_LISTS = {"start_urls", "hosts", "aliases", "feeds", "sitemaps", "caption_xpaths",
+                "drop_xpaths", "drop_line_patterns"}
+INTEGERS = {"max_pages", "stop_after_known", "page_step"}
+BOOLEANS = {"verify_certificates"}
+XPATHS = {"body_xpath", "title_xpath", "byline_xpath", "caption_xpaths", "drop_xpaths"}
+URLS = {"start_urls", "feeds", "sitemaps"}
+
+
+def profile_errors(data: dict[str, Any], *, partial: bool = False) -> list[str]:
+    """Every problem of a profile's fields, one clear message each (empty: it is valid).
+
+    ``partial`` is for a file that ``extends`` a built-in profile: required fields may
+    come from the base.  Types are checked here, so a string where a list belongs says so
+    instead of being split into characters later.
+    """
+    import lxml.etree
+
     names = {f.name for f in dataclasses.fields(Site)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise SiteError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    errors = [f"unknown field {k!r} (known: {', '.join(sorted(names))})"
+              for k in sorted(set(data) - names)]
+    if not partial:
+        errors += [f"missing required field {k!r}" for k in REQUIRED if k not in data]
+    for key, value in data.items():
+        if key in STRINGS and not isinstance(value, str):
+            errors.append(f"{key} must be a string, got {_kind(value)}")
+        elif key in OPTIONAL_STRINGS and value is not None and not isinstance(value, str):
+            errors.append(f"{key} must be a string, got {_kind(value)}")
+        elif key in STRING_LISTS and not (isinstance(value, (list, tuple))
+                                          and all(isinstance(v, str) for v in value)):
+            hint = f' (write {key} = ["{value}"])' if isinstance(value, str) else ""
+            errors.append(f"{key} must be a list of strings, got {_kind(value)}{hint}")
+        elif key in BOOLEANS and not isinstance(value, bool):
+            errors.append(f"{key} must be true or false, got {_kind(value)}")
+        elif key in INTEGERS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            errors.append(f"{key} must be a positive whole number, got {value!r}")
+        elif key == "revisit_days" and not (isinstance(value, (list, tuple)) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value)):
+            errors.append(f"revisit_days must be a list of positive numbers, got {value!r}")
+        elif key == "field_line_patterns" and not (isinstance(value, dict) and all(
+                isinstance(v, str) for v in value.values())):
+            errors.append("field_line_patterns must be a table of name = 'regex', "
+                          f"got {_kind(value)}")
+    bad = {e.split(" ", 1)[0] for e in errors}
+    if isinstance(data.get("timezone"), str):
+        try:
+            ZoneInfo(data["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.append(f"unknown timezone {data['timezone']!r}: not a known IANA time zone "
+                          "(e.g. 'Asia/Shanghai', 'Europe/Berlin', 'UTC')")
+    for key in XPATHS - bad:
+        for xpath in ([data[key]] if isinstance(data.get(key), str) else data.get(key) or []):
+            try:
+                lxml.etree.XPath(xpath)
+            except lxml.etree.XPathSyntaxError as exc:
+                errors.append(f"{key} is not a valid XPath ({exc}): {xpath!r}")
+    patterns = [(k, data[k]) for k in ("article_pattern", "listing_pattern", "author_pattern")
+                if isinstance(data.get(k), str) and k not in bad]
+    if "drop_line_patterns" not in bad:
+        patterns += [("drop_line_patterns", p) for p in data.get("drop_line_patterns") or []]
+    if "field_line_patterns" not in bad:
+        patterns += [(f"field_line_patterns.{k}", p)
+                     for k, p in (data.get("field_line_patterns") or {}).items()]
+    for key, pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            errors.append(f"{key} is not a valid regex ({exc}): {pattern!r}")
+    for key in URLS - bad:
+        for url in data.get(key) or []:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                errors.append(f"{key}: {url!r} is not an absolute http(s) URL")
+    if not {"start_urls", "hosts", "aliases"} & bad and "hosts" in data:
+        known = {h.lower() for h in [*data["hosts"], *data.get("aliases", [])]}
+        for url in data.get("start_urls") or []:
+            host = urlsplit(url).netloc.lower()
+            if host and host not in known:
+                errors.append(f"start_urls: the host of {url!r} is not in hosts or aliases "
+                              "(the crawl would refuse it as offsite)")
+    return errors
+
+
+def _kind(value: Any) -> str:
+    names = {str: "a string", int: "a number", float: "a number", bool: "true/false",
+             list: "a list", dict: "a table"}
+    return f"{names.get(type(value), type(value).__name__)} ({value!r})"
+
+
+def site_from_dict(data: dict[str, Any], source: str = "profile") -> Site:
+    """A :class:`Site` from plain data (TOML, JSON), or a :class:`SiteError` listing every
+    problem.  ``extends = "NAME"`` starts from a built-in profile."""
+    data = dict(data)
+    base = data.pop("extends", None)
+    if base is not None and base not in SITES:
+        raise SiteError(f"{source}: extends unknown site {base!r}; built-in sites: "
+                        f"{', '.join(sorted(SITES))}")
+    if not data and base is None:
+        raise SiteError(f"{source} is empty: a profile needs at least "
+                        f"{', '.join(REQUIRED)} (see README, 'Adding a site')")
+    errors = profile_errors(data, partial=base is not None)
+    if errors:
+        raise SiteError(f"{source} has {len(errors)} error(s):\n  " + "\n  ".join(errors))
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    try:
+        if base is not None:
+            return dataclasses.replace(SITES[base], **fields)
+        return Site(**fields)
+    except SiteError as exc:
+        raise SiteError(f"{source}: {exc}") from None
 
 
 def load_site_file(path: str | Path) -> Site:
@@ -177,15 +285,62 @@ def load_site_file(path: str | Path) -> Site:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SiteError(f"site file {path} does not exist") from None
+    except IsADirectoryError:
+        raise SiteError(f"site file {path} is a directory") from None
+    except UnicodeDecodeError:
+        raise SiteError(f"site file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise SiteError(f"site file {path} is not valid TOML: {exc}") from None
-    base = data.pop("extends", None)
-    try:
-        if base is not None:
-            return dataclasses.replace(get_site(base), **_tuples(data))
-        return Site(**_tuples(data))
-    except TypeError as exc:
-        raise SiteError(f"site file {path}: {exc}") from None
+    return site_from_dict(data, f"site file {path}")
+
+
+def site_to_dict(site: Site) -> dict[str, Any]:
+    """The fields that differ from the defaults (all required ones), as plain data."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(Site):
+        value = getattr(site, f.name)
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        if f.name in REQUIRED or (value != default and value is not None):
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        # Literal strings keep regex backslashes readable; otherwise a JSON string is TOML.
+        return f"'{value}'" if "'" not in value and "\n" not in value else json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def site_to_toml(site: Site) -> str:
+    """A TOML profile that :func:`load_site_file` reads back into the same :class:`Site`."""
+    return "".join(f"{k} = {_toml_value(v)}\n" for k, v in site_to_dict(site).items())
+
+
+def stored_site(name: str | None, db: str | Path | None,
+                start_url: str | None = None) -> Site | None:
+    """The profile ``name`` stored in the database ``db`` (``sites`` table), if it is not a
+    built-in one and is stored there; moved to ``start_url`` when given."""
+    if not name or name in SITES or not db:
+        return None
+    from pipelines.sites_table import load_profile
+
+    row = load_profile(db, name)
+    if row is None:
+        return None
+    site = site_from_dict(row["profile"], f"profile {name!r} stored in {db}")
+    return site.with_start_url(start_url) if start_url else site
 
 
 def get_site(name: str | None = None, site_file: str | Path | None = None,

@@ -36,9 +36,16 @@ def command_usage(name: str, command: click.Command, parent: click.Context) -> s
 
 
 def synopsis() -> str:
-    """One line per ``newscrawl`` command, in the order they are defined."""
+    """One line per ``newscrawl`` command (and per subcommand of a group such as ``site``),
+    in the order they are defined."""
     from crawler.cli import cli
 
     root = click.Context(cli, info_name="newscrawl")
-    return "\n".join(command_usage(name, command, root)
-                     for name, command in cli.commands.items())
+    lines = []
+    for name, command in cli.commands.items():
+        if isinstance(command, click.Group):
+            lines += [command_usage(f"{name} {sub}", subcommand, root)
+                      for sub, subcommand in command.commands.items()]
+        else:
+            lines.append(command_usage(name, command, root))
+    return "\n".join(lines)

@@ -116,11 +116,15 @@ def page_tree(raw: bytes | str, encoding: str | None = None) -> lxml.html.HtmlEl
 
 
 def page_links(tree: etree._Element, base: str | None, site: SiteProfile | None = None) -> SiteLinks:
-    """The page's ``<a href>`` links on the site's own host, canonical, in document order.
+    """The page's ``<a href>`` and ``<link rel=next>`` links on the site's own host, canonical,
+    in document order (some sections paginate only through ``rel=next``: a script loads
+    "More stories").
 
     Computed in the extraction worker on the tree it already parsed, so the spider never
     parses an article page only to follow its links, nor canonicalizes them."""
-    return site_links(base or "", (str(h) for h in tree.xpath("//a/@href")), site)
+    hrefs = tree.xpath("//a/@href | //link[contains(concat(' ', normalize-space(@rel), ' '),"
+                       " ' next ')]/@href")
+    return site_links(base or "", (str(h) for h in hrefs), site)
 
 
 def links_of(raw: bytes, url: str | None, encoding: str | None = None,

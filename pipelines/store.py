@@ -192,6 +192,16 @@ def m004_issue14_trigram_search(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m005_issue13_sites(db: sqlite_utils.Database) -> None:
+    """Site profiles kept in the database (inferred on a first crawl, reused after)."""
+    db["sites"].create({
+        "name": str, "start_url": str, "source": str, "profile": str, "created": str,
+        "updated": str,
+    }, pk="name", not_null={"start_url", "source", "profile", "created", "updated"}, strict=True)
+    db["sites"].create_index(["start_url"])
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

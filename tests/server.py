@@ -26,7 +26,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator, Sequence
 
-__all__ = ["FixtureHTTPServer", "FixtureRequestHandler", "serve", "serving", "stop"]
+__all__ = ["FixtureHTTPServer", "FixtureRequestHandler", "PagesServer", "serve", "serving",
+           "serving_pages", "stop"]
 
 HOST = "127.0.0.1"
 
@@ -108,6 +109,67 @@ def serving(directory: str | os.PathLike[str], port: int = 0) -> Iterator[str]:
     server, base_url = serve(directory, port)
     try:
         yield base_url
+    finally:
+        stop(server)
+
+
+class PagesHandler(SimpleHTTPRequestHandler):
+    """Pages from a dict keyed by path *and* query, for sites whose URLs carry ``?page=N``
+    or ``?id=123`` (a static directory cannot serve those)."""
+
+    server_version = "FixtureHTTP/1.0"
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:
+        from urllib.parse import parse_qsl, urlencode, urlsplit
+
+        parts = urlsplit(self.path)
+        query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+        key = parts.path + (f"?{query}" if query else "")
+        self.server.hits.append(key)  # type: ignore[attr-defined]
+        pages = self.server.pages  # type: ignore[attr-defined]
+        # The crawler asks for /node/12/ where the site links /node/12: serve both spellings.
+        bare = parts.path.rstrip("/") + (f"?{query}" if query else "")
+        found = pages.get(key) or pages.get(bare) or (
+            pages.get(parts.path + "index.html") if parts.path.endswith("/") and not query else None)
+        if found is None:
+            self.send_error(404, "Not Found")
+            return
+        body, content_type = found
+        if content_type == "redirect":  # the body is the Location
+            self.send_response(301)
+            self.send_header("Location", body.decode())
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class PagesServer(FixtureHTTPServer):
+    """A FixtureHTTPServer over ``{"/path?sorted=query": (bytes, content type)}`` (content
+    type ``"redirect"``: a 301 to the URL in the bytes); ``hits``
+    lists the requested keys in order, so a test can count requests."""
+
+    def __init__(self, pages: dict[str, tuple[bytes, str]]) -> None:
+        super().__init__((HOST, 0), PagesHandler)
+        self.pages = pages
+        self.hits: list[str] = []
+
+
+@contextmanager
+def serving_pages(pages: dict[str, tuple[bytes, str]]) -> Iterator[PagesServer]:
+    """Serve ``pages`` on 127.0.0.1 from a daemon thread; yields the server (``base_url``)."""
+    server = PagesServer(pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
     finally:
         stop(server)
 

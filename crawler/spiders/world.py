@@ -23,7 +23,7 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.items import PageItem
 from crawler.middlewares import Refused, tls_failure
 from crawler.outcome import TLS_HINT
-from crawler.sites import Site, get_site
+from crawler.sites import Site, get_site, stored_site
 from pipelines.dedup import SiteLinks, canonical_url, site_links
 from pipelines.html import links_of
 from pipelines.item_pipelines import DataPath
@@ -66,9 +66,11 @@ class WorldSpider(scrapy.Spider):
 
     def __init__(self, site: str | None = None, site_file: str | None = None,
                  start_url: str | None = None, max_pages: str | int | None = None,
-                 full: str | bool = False, *args: Any, **kwargs: Any) -> None:
+                 full: str | bool = False, profile: Site | None = None,
+                 *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.site: Site = get_site(site, site_file, start_url)
+        # ``profile``: a Site already resolved by the caller (an inferred or stored profile).
+        self.site: Site = profile if isinstance(profile, Site) else get_site(site, site_file, start_url)
         self.max_pages = int(max_pages) if max_pages not in (None, "") else self.site.max_pages
         self.allowed_domains = [urlsplit(f"//{self.site.primary_host}").hostname or ""]
         # Spider arguments arrive as strings from `scrapy crawl -a` and scrapyd.
@@ -82,6 +84,10 @@ class WorldSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WorldSpider:
         kwargs.setdefault("site", crawler.settings.get("NEWSCRAWL_SITE"))
+        # `scrapy crawl world -a site=NAME` (scrapyd) with a profile stored in the database.
+        if kwargs.get("profile") is None and not kwargs.get("site_file"):
+            kwargs["profile"] = stored_site(kwargs.get("site"), crawler.settings.get("NEWSCRAWL_DB"),
+                                            kwargs.get("start_url"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         if not spider.site.verify_certificates:
             # Below -s (cmdline priority), above the project default; the settings are

@@ -71,6 +71,7 @@ class DataPath:
         self.shaped: list[tuple[int, str, array, array]] = []
         self._pool: ExtractWorkers | None = None
         self._lock = threading.Lock()
+        self._slots: asyncio.Semaphore | None = None
         crawler.signals.connect(self.close_pool, signal=signals.engine_stopped)
 
     @classmethod
@@ -84,6 +85,15 @@ class DataPath:
             if self._pool is None:
                 self._pool = ExtractWorkers(self.workers_count, self.timeout, self.memory_mb)
             return self._pool
+
+    def slots(self) -> asyncio.Semaphore:
+        """Article pages queued for the workers at most: two per worker keeps them busy,
+        and a listing page's links (submitted without a slot) wait behind two pages at
+        most instead of behind every page downloaded meanwhile, so the walk never starves
+        the downloader."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(2 * max(1, self.workers_count))
+        return self._slots
 
     def close_pool(self) -> None:
         with self._lock:
@@ -176,11 +186,13 @@ class ExtractPipeline:
             raise DropItem(f"the page is {len(item.body):,} bytes, more than "
                            f"NEWSCRAWL_MAX_PAGE_BYTES={path.max_page_bytes:,}: not extracted "
                            f"({item.final_url})", log_level="WARNING")
-        future = path.pool().process(item.body, item.final_url, spider.site, item.encoding,
-                                     template=path.rules if path.learning else None,
-                                     learn=path.learning)
         try:
-            result = await asyncio.wrap_future(future)
+            async with path.slots():
+                future = path.pool().process(item.body, item.final_url, spider.site,
+                                             item.encoding,
+                                             template=path.rules if path.learning else None,
+                                             learn=path.learning)
+                result = await asyncio.wrap_future(future)
         except Exception as raw_exc:
             exc = translate(raw_exc, path.timeout)
             reason = getattr(exc, "reason", "extract_error")

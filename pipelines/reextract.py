@@ -24,8 +24,11 @@ from pipelines.template import TemplateRules
 
 logger = logging.getLogger(__name__)
 
-# Pages read from the database at a time, and rows rewritten per transaction.
+# Page ids read from the database at a time.
 CHUNK = 100
+# Rows rewritten per transaction: a rewrite re-indexes the body for full-text search, so
+# a short batch keeps the write lock short for a crawl or a one-off writing meanwhile.
+WRITE_BATCH = 20
 
 
 @dataclass
@@ -107,7 +110,7 @@ def reextract(store: Store, site: SiteProfile, template: TemplateRules | None = 
             result.changed += 1
         else:
             writes.append((row["id"], None))
-        if len(writes) >= chunk:
+        if len(writes) >= WRITE_BATCH:
             write()
     if writes:
         write()

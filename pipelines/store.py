@@ -693,10 +693,13 @@ class Store:
         return Template.from_dict(json.loads(row["template"])) if row else Template()
 
     def save_template(self, site: str, template: Template, now: str | None = None) -> None:
+        data = json.dumps(template.to_dict())  # megabytes for a big site: before the lock
         self._begin()
-        self.db["templates"].upsert({
-            "site": site, "pages": template.n_pages, "bodies": template.n_bodies,
-            "template": json.dumps(template.to_dict()), "updated": now or utcnow()}, pk="site")
+        self.db.execute(
+            "insert into templates (site, pages, bodies, template, updated) values "
+            "(?, ?, ?, ?, ?) on conflict(site) do update set pages = excluded.pages, "
+            "bodies = excluded.bodies, template = excluded.template, updated = excluded.updated",
+            [site, template.n_pages, template.n_bodies, data, now or utcnow()])
         self.commit()
 
     def stored_pages(self, site: str | None = None, run_id: int | None = None,

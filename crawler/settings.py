@@ -80,6 +80,9 @@ NEWSCRAWL_EXTRACT_TIMEOUT = 60.0
 # Each worker's address space (MiB, 0 = unbounded): a page needing more is skipped
 # (newscrawl/skipped/extract_memory), so one page cannot take the machine.
 NEWSCRAWL_WORKER_MEMORY_MB = 3072
+# A worker is renewed after this many pages (0 = never), so memory a long crawl fragments
+# in it stays bounded.
+NEWSCRAWL_WORKER_MAX_TASKS = 500
 # Pages larger than this are not extracted (newscrawl/skipped/too_large; files given to
 # `extract` too): news pages are far smaller, and extraction time and memory grow with size
 # (a 9 MiB page took 51 s and 700 MB).  Below DOWNLOAD_MAXSIZE, which bounds the download.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import tempfile
 import threading
 from array import array
 from typing import Any
@@ -27,7 +28,7 @@ from pipelines.article import NoArticle
 from pipelines.reextract import reextract
 from pipelines.store import DatabaseLocked, RunLock, Saved, Store, StoreError
 from pipelines.template import Template, TemplateRules
-from pipelines.worker import ExtractFailed, ExtractWorkers, translate
+from pipelines.worker import ExtractFailed, ExtractWorkers, RulesFile, translate
 from pipelines.writer import Writer
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ class DataPath:
         self._pool: ExtractWorkers | None = None
         self._lock = threading.Lock()
         self._slots: asyncio.Semaphore | None = None
+        self.max_tasks = settings.getint("NEWSCRAWL_WORKER_MAX_TASKS")
+        self._rules_dir = tempfile.TemporaryDirectory(prefix="newscrawl-rules-")
+        self.rules_file: RulesFile | None = None
         crawler.signals.connect(self.close_pool, signal=signals.engine_stopped)
 
     @classmethod
@@ -83,7 +87,8 @@ class DataPath:
     def pool(self) -> ExtractWorkers:
         with self._lock:
             if self._pool is None:
-                self._pool = ExtractWorkers(self.workers_count, self.timeout, self.memory_mb)
+                self._pool = ExtractWorkers(self.workers_count, self.timeout, self.memory_mb,
+                                            self.max_tasks)
             return self._pool
 
     def slots(self) -> asyncio.Semaphore:
@@ -108,6 +113,7 @@ class DataPath:
     def publish(self, rules: TemplateRules) -> None:
         self.versions.setdefault(rules.version, rules)
         self.rules = rules
+        self.rules_file = RulesFile(rules, self._rules_dir.name)
 
     def stored(self, article_id: int, result: Any) -> None:
         """Remember what a stored page was extracted with (called in the writer thread)."""
@@ -190,7 +196,8 @@ class ExtractPipeline:
             async with path.slots():
                 future = path.pool().process(item.body, item.final_url, spider.site,
                                              item.encoding,
-                                             template=path.rules if path.learning else None,
+                                             template=path.rules_file if path.learning
+                                             else None,
                                              learn=path.learning)
                 result = await asyncio.wrap_future(future)
         except Exception as raw_exc:

@@ -76,12 +76,48 @@ def _init_worker(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+class RulesFile:
+    """A site's template rules by reference: the file they were written to, and their
+    version.  A crawl's rules grow with what it learns (thousands of fingerprints); sent with
+    every page they would cost each page more as the crawl goes on.  A worker reads the file
+    once per version and keeps the rules."""
+
+    def __init__(self, rules: Any, folder: str) -> None:
+        import os
+        import pickle
+
+        self.version = rules.version
+        self.path = os.path.join(folder, f"rules-{self.version}.pickle")
+        if not os.path.exists(self.path):
+            tmp = f"{self.path}.{os.getpid()}"
+            with open(tmp, "wb") as f:
+                pickle.dump(rules, f)
+            os.replace(tmp, self.path)
+
+
+_RULES: dict[str, Any] = {}  # in a worker: version -> rules, the last few
+
+
+def _rules(template: Any) -> Any:
+    if not isinstance(template, RulesFile):
+        return template
+    if template.version not in _RULES:
+        import pickle
+
+        with open(template.path, "rb") as f:
+            rules = pickle.load(f)
+        if len(_RULES) >= 4:
+            _RULES.pop(next(iter(_RULES)))
+        _RULES[template.version] = rules
+    return _RULES[template.version]
+
+
 def _process(raw: bytes, url: str | None, site: SiteProfile | None, encoding: str | None,
              template: Any, learn: bool, links: bool) -> Any:
     from pipelines.extract import process_page
 
-    return process_page(raw, url, site, encoding=encoding, template=template, learn=learn,
-                        links=links)
+    return process_page(raw, url, site, encoding=encoding, template=_rules(template),
+                        learn=learn, links=links)
 
 
 def _extract(raw: bytes | str, url: str | None, site: SiteProfile | None,
@@ -109,13 +145,18 @@ class ExtractWorkers:
     """A pool of extraction processes; each call returns a future of the page's result.
 
     ``memory_mb`` caps each worker's address space (``RLIMIT_AS``): a page that would need
-    more fails with ``extract_memory`` instead of taking the machine."""
+    more fails with ``extract_memory`` instead of taking the machine; ``max_tasks`` renews
+    a worker after that many pages."""
 
-    def __init__(self, workers: int = 2, timeout: float = 60.0, memory_mb: int = 0) -> None:
+    def __init__(self, workers: int = 2, timeout: float = 60.0, memory_mb: int = 0,
+                 max_tasks: int = 0) -> None:
         self.timeout = timeout
         self.size = max(1, workers)
-        self.pool = ProcessPool(max_workers=self.size, context=_context(),
-                                initializer=_init_worker, initargs=(memory_mb,))
+        # max_tasks: a worker is replaced (forked warm from the forkserver, milliseconds)
+        # after that many pages, so what a long crawl fragments or leaks stays bounded.
+        self.pool = ProcessPool(max_workers=self.size, max_tasks=max(0, max_tasks),
+                                context=_context(), initializer=_init_worker,
+                                initargs=(memory_mb,))
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Future:
         """Run a module-level function of the processing library under the deadline."""

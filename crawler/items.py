@@ -10,8 +10,9 @@ from typing import Any
 class PageItem:
     """One fetched article page.
 
-    ``url`` is the canonical URL that was requested; ``final_url`` is where the server's
-    redirects ended.  The pipelines fill ``article`` (the extraction) and ``result`` (the
+    ``url`` is the key of the URL that was requested; ``final_url`` the key of where the
+    server's redirects ended, and ``fetched_url`` that URL as fetched (what a revisit
+    requests).  The pipelines fill ``article`` (the extraction) and ``result`` (the
     rest of the worker's answer) on the way, or ``skipped`` (why the page has no article);
     ``body`` is emptied once a worker has it.  A revisit answered 304, 404 or 410 comes
     with that ``status`` and an empty body.
@@ -25,6 +26,9 @@ class PageItem:
     status: int
     fetched_at: str
     headers: dict[str, str] = field(default_factory=dict)
+    fetched_url: str | None = None
+    # Keys of the URLs that redirected to ``fetched_url``, first one first.
+    redirects: tuple[str, ...] = ()
     depth: int = 0
     article: Any = None
     skipped: str | None = None

@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipelines.dedup import DEFAULT_TRACKING_PARAMS
+
 
 class SiteError(ValueError):
     """A site profile is unknown or malformed; the message says how to fix it."""
@@ -51,6 +53,13 @@ class Site:
     # Body lines matching these go to a named field instead of the body ("captions" is a
     # column of its own, other names land in the ``extras`` JSON column).
     field_line_patterns: dict[str, str] = field(default_factory=dict)
+    # URL identity (the key URL; requests go out as linked).  Query parameters that never
+    # name a page, ``*`` a wildcard: the default is click trackers and session ids only;
+    # a site whose ``from``/``ref``/``share`` are trackers lists them (``?sid=`` is a story
+    # id on several CMSs, so nothing of the kind is stripped everywhere).
+    tracking_params: tuple[str, ...] = DEFAULT_TRACKING_PARAMS
+    # True when ``/a`` and ``/a/`` are one page on this site: keys then end in a slash.
+    fold_trailing_slash: bool = False
     # Time zone of dates the site prints without one (IANA name).
     timezone: str = "UTC"
     # Incremental runs: stop paginating after this many known article links in a row.
@@ -136,6 +145,8 @@ BJREVIEW = Site(
     article_pattern=r"^/World/\d{6}/t\d{8}_\d+\.html$",
     listing_pattern=r"^/World/(?:index(?:_(\d+))?\.html)?$",
     max_pages=50,
+    # Its sections are directories (``/World`` redirects to ``/World/``).
+    fold_trailing_slash=True,
     timezone="Asia/Shanghai",
     body_xpath="//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
     title_xpath="//*[@id='TRS_Editor_title']",

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
 
 from pipelines.profile import SiteProfile
 
-# Parameters that say where a click came from, never which page it is.
-TRACKING_PARAM = re.compile(
-    r"^(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_[ce]id|_ga|_gl|yclid|igshid|spm|scm"
-    r"|share|shared|ref|ref_src|referrer|from|source|cmpid|ocid|icid|sessionid|sid|jsessionid"
-    r"|phpsessid)$",
-    re.IGNORECASE,
+# Parameters that say where a click came from (or which session made it), never which page
+# it is, on any site.  ``sid``, ``source``, ``from``, ``ref``, ``share`` are not here: several
+# CMSs use them as story ids, so a site profile adds them (``tracking_params``) when it knows.
+DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
+    "utm_*", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid",
+    "_ga", "_gl", "yclid", "igshid", "twclid", "ttclid", "jsessionid", "phpsessid",
 )
 INDEX_FILE = re.compile(r"/(?:index|default)\.(?:s?html?|php|aspx?)$", re.IGNORECASE)
 DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -28,13 +33,16 @@ SIMHASH_MIN_SIMILARITY = 0.90
 SHINGLE_MIN_JACCARD = 0.80
 
 
-def canonical_url(url: str, site: SiteProfile | None = None) -> str:
-    """The one spelling of ``url`` used for requests, keys and aliases.
+@lru_cache(maxsize=64)
+def tracking_param(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One case-insensitive regex for a list of parameter names (``*`` is a wildcard)."""
+    return re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns) or "$^",
+                      re.IGNORECASE)
 
-    Lower-cases scheme and host, drops default ports, fragments and tracking parameters,
-    sorts the remaining query, folds ``index.html`` and missing trailing slashes on
-    directory paths, and maps the site's alias hosts onto its primary host and scheme.
-    """
+
+def _origin(url: str, site: SiteProfile | None) -> tuple[Any, str, str]:
+    """``url`` split, with its scheme and netloc lower-cased, the default port dropped and
+    an alias host of the site mapped onto the primary host and scheme."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -42,23 +50,55 @@ def canonical_url(url: str, site: SiteProfile | None = None) -> str:
     netloc = host if port is None or str(port) == DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     if site is not None and netloc in site.all_hosts:
         scheme, netloc = site.scheme, site.primary_host
+    return parts, scheme, netloc
+
+
+def request_url(url: str, site: SiteProfile | None = None) -> str:
+    """The URL to request for a link: what was linked, only safely normalized.
+
+    The path and query stay as written (w3lib's ``safe_url_string`` only percent-encodes
+    what must be), the fragment goes, and an alias host is mapped onto the site's primary
+    host (the profile says they serve the same pages; a mirror served by ``--start-url``
+    needs it).  Identity is :func:`canonical_url`'s job: requesting a rewritten spelling
+    (a slash appended, a parameter dropped) can fetch another page or a 404.
+    """
+    parts, scheme, netloc = _origin(url, site)
+    return safe_url_string(urlunsplit((scheme, netloc, parts.path or "/", parts.query, "")))
+
+
+def canonical_url(url: str, site: SiteProfile | None = None) -> str:
+    """The key URL of ``url``: the one spelling used for identity (rows, aliases, the known
+    set of an incremental run), never sent to a server as such.
+
+    Lower-cases scheme and host, drops default ports, the fragment and the site's tracking
+    parameters (:data:`DEFAULT_TRACKING_PARAMS` unless the profile lists its own), sorts
+    the remaining query, folds repeated slashes and ``index.html``, and maps the site's
+    alias hosts onto its primary host and scheme.  A missing trailing slash is added only
+    on a site whose profile says ``fold_trailing_slash`` (``/a`` and ``/a/`` are one page
+    there); elsewhere they stay two URLs unless a redirect shows they are one.
+    """
+    parts, scheme, netloc = _origin(url, site)
     path = parts.path or "/"
     path = re.sub(r"/{2,}", "/", path)
     path = INDEX_FILE.sub("/", path)
     last = path.rsplit("/", 1)[-1]
-    if last and "." not in last:
+    if last and "." not in last and site is not None and site.fold_trailing_slash:
         path += "/"
+    tracking = tracking_param(tuple(site.tracking_params) if site is not None
+                              else DEFAULT_TRACKING_PARAMS)
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not TRACKING_PARAM.match(k)))
+                             if not tracking.fullmatch(k)))
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
 @dataclass
 class SiteLinks:
-    """A page's links as the spider needs them: canonical URLs on the site's own host, in
-    page order without repeats, and counts of what was left out."""
+    """A page's links as the spider needs them: key URLs on the site's own host, in page
+    order without repeats, the URL to request for each (``requests[i]`` for ``urls[i]``, as
+    first linked), and counts of what was left out."""
 
     urls: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
     offsite: int = 0
     refused: Counter = field(default_factory=Counter)  # scheme -> links with it
 
@@ -67,8 +107,8 @@ IGNORED_SCHEMES = ("javascript", "mailto", "tel")
 
 
 def site_links(base: str, hrefs: Iterable[str], site: SiteProfile | None) -> SiteLinks:
-    """Resolve, canonicalize and keep the on-site links among ``hrefs`` (done in a worker
-    for article and listing pages, so the reactor only looks them up)."""
+    """Resolve, key and keep the on-site links among ``hrefs`` (done in a worker for article
+    and listing pages, so the reactor only looks them up)."""
     found = SiteLinks()
     seen: set[str] = set()
     for href in hrefs:
@@ -92,6 +132,7 @@ def site_links(base: str, hrefs: Iterable[str], site: SiteProfile | None) -> Sit
         if url not in seen:
             seen.add(url)
             found.urls.append(url)
+            found.requests.append(request_url(absolute, site))
     return found
 
 

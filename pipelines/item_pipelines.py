@@ -243,7 +243,8 @@ def _save(item: Any, site: str, run_id: int | None) -> Any:
                           content_type=item.headers.get("content-type"),
                           raw_gzip=result.raw_gzip if result is not None else None,
                           raw=item.body or None,
-                          template_version=result.template_version if result else None)
+                          template_version=result.template_version if result else None,
+                          fetched_as=item.fetched_url, redirects=item.redirects)
     return run
 
 

@@ -23,6 +23,9 @@ class SiteProfile(Protocol):
     drop_xpaths: Sequence[str]
     drop_line_patterns: Sequence[str]
     field_line_patterns: Mapping[str, str]
+    # URL keys: query parameters that never name a page, and whether ``/a`` is ``/a/``.
+    tracking_params: Sequence[str]
+    fold_trailing_slash: bool
 
     @property
     def primary_host(self) -> str: ...

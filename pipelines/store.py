@@ -354,7 +354,8 @@ def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
         params: dict[str, Any] = {"site": site, "now": now.isoformat()}
         params.update({f"d{i}": float(d) for i, d in enumerate(revisit_days)})
         due = tuple(dict(r) for r in conn.execute(
-            "select id, url, first_seen, last_seen, etag, last_modified from articles where "
+            "select id, url, coalesce(fetched_url, url) as fetch_url, first_seen, last_seen, "
+            "etag, last_modified from articles where "
             + due_revisits_sql(tuple(revisit_days)), params))
         last = conn.execute(
             "select finish_reason from runs where site = ? and finish_reason is not null "
@@ -509,8 +510,14 @@ class Store:
              fetched_url: str | None = None, now: str | None = None,
              etag: str | None = None, last_modified: str | None = None,
              raw: bytes | None = None, content_type: str | None = None,
-             raw_gzip: bytes | None = None, template_version: str | None = None) -> Saved:
+             raw_gzip: bytes | None = None, template_version: str | None = None,
+             fetched_as: str | None = None, redirects: tuple[str, ...] = ()) -> Saved:
         """Store ``article``: insert a new story, update a changed one, or record a duplicate.
+
+        ``fetched_url`` is the key of the URL the page came from, ``fetched_as`` that URL
+        as fetched (stored, and what a revisit requests), ``redirects`` the keys of the
+        URLs that redirected to it: all of them become aliases of the story, so none is
+        fetched again as a new link.
 
         A story is found by its URL or any alias; failing that, a body already stored under
         another URL (exactly, or nearly by Simhash + shingles) makes this URL an alias of it.
@@ -521,7 +528,9 @@ class Store:
             raise ValueError("an article needs a URL to be stored (give --url for a file)")
         now = now or utcnow()
         self._begin()
-        existing = self.find(article.url) or (self.find(fetched_url) if fetched_url else None)
+        names = (article.url, fetched_url, article.page_url, *redirects)
+        existing = next((row for row in (self.find(u) for u in dict.fromkeys(names) if u)
+                         if row is not None), None)
         fields = {
             "title": article.title, "authors": json.dumps(article.authors, ensure_ascii=False),
             "published": article.published, "description": article.description,
@@ -530,14 +539,15 @@ class Store:
             "declared_language": article.declared_language, "language": article.language,
             "language_probability": article.language_probability,
             "content_hash": article.content_hash, "simhash": article.simhash,
-            "encoding": article.encoding, "fetched_url": fetched_url or article.page_url,
+            "encoding": article.encoding,
+            "fetched_url": fetched_as or fetched_url or article.page_url,
             "language_detector": article.language_detector, "modified": article.modified,
             "date_conflict": article.date_conflict,
             "last_seen": now, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
             "etag": etag, "last_modified": last_modified, "withdrawn_at": None,
             "template_version": template_version,
         }
-        page = (raw_gzip, raw, fetched_url or article.page_url, now, content_type,
+        page = (raw_gzip, raw, fetched_as or fetched_url or article.page_url, now, content_type,
                 article.encoding, template_version)
         if existing is not None and existing["alias_kind"] in ("exact", "near"):
             # A known re-post: never let it overwrite the story it duplicates.
@@ -546,7 +556,7 @@ class Store:
                                     existing["alias_kind"]))
         if existing is not None:
             article_id = existing["id"]
-            for url in (article.url, fetched_url, article.page_url):
+            for url in names:
                 if url and url != existing["url"]:
                     self._alias(url, article_id, "url", now)
             if existing["content_hash"] == article.content_hash:
@@ -573,7 +583,7 @@ class Store:
         if duplicate is None:
             duplicate, kind = self._near(site, article), "near"
         if duplicate is not None:
-            for url in (article.url, fetched_url, article.page_url):
+            for url in names:
                 if url and url != duplicate["url"]:
                     self._alias(url, duplicate["id"], kind, now)
             self._update(duplicate["id"], {"last_seen": now})
@@ -584,7 +594,7 @@ class Store:
             {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields})
         self._index_simhash(article_id, article.simhash)
         self._page(article_id, *page)
-        for url in (fetched_url, article.page_url):
+        for url in names:
             if url and url != article.url:
                 self._alias(url, article_id, "url", now)
         return self._done(Saved("new", article_id, article.url))

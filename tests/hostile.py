@@ -215,8 +215,11 @@ class HostileHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path or "/"
+        parts = urlsplit(self.path)
+        path = parts.path or "/"
+        target = f"{path}?{parts.query}" if parts.query else path
         self.server.hits.append((path, time.monotonic()))
+        self.server.targets.append(target)
         behaviour = self.server.routes.get(path)
         if behaviour is None and self.server.fallback is not None:
             behaviour = self.server.fallback(path)
@@ -248,6 +251,7 @@ class HostileServer(ThreadingHTTPServer):
         self.routes = routes
         self.fallback = fallback
         self.hits: list[tuple[str, float]] = []
+        self.targets: list[str] = []  # every request's path and query, in order
         self.stopping = threading.Event()
 
     def server_bind(self) -> None:  # no reverse DNS lookup

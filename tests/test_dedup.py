@@ -1,10 +1,12 @@
 """canonical_url and the content fingerprints."""
 
+import dataclasses
+
 import pytest
 
 from crawler.sites import BJREVIEW
-from pipelines.dedup import (canonical_url, content_hash, near_duplicate, simhash,
-                             simhash_similarity)
+from pipelines.dedup import (DEFAULT_TRACKING_PARAMS, canonical_url, content_hash, near_duplicate,
+                             request_url, simhash, simhash_similarity, site_links)
 
 ARTICLE = "https://www.bjreview.com/World/202506/t20250623_800400123.html"
 LOCAL = BJREVIEW.with_start_url("http://127.0.0.1:8123/World/")
@@ -47,6 +49,50 @@ def test_start_url_override_folds_the_real_hosts_onto_the_mirror():
 
 def test_other_hosts_are_left_alone():
     assert canonical_url("http://example.org/a/index.html", BJREVIEW) == "http://example.org/a/"
+
+
+GENERIC = dataclasses.replace(BJREVIEW, name="generic", hosts=("news.example",), aliases=(
+    "www.news.example",), fold_trailing_slash=False, tracking_params=DEFAULT_TRACKING_PARAMS)
+
+
+def test_key_keeps_an_extension_less_path_as_linked():
+    url = "https://news.example/world/2024/06/23/story-number-0"
+    assert canonical_url(url, GENERIC) == url
+    assert canonical_url(url + "/", GENERIC) == url + "/"  # two URLs until a redirect says one
+    assert canonical_url(url, None) == url
+
+
+@pytest.mark.parametrize("param", ["sid", "source", "from", "ref", "share", "id", "page"])
+def test_story_id_like_parameters_are_kept_by_default(param):
+    assert canonical_url(f"https://news.example/story.php?{param}=7&utm_source=x", GENERIC) == (
+        f"https://news.example/story.php?{param}=7")
+
+
+def test_a_site_names_its_own_tracking_parameters():
+    site = dataclasses.replace(GENERIC, tracking_params=("utm_*", "from", "spm"))
+    assert canonical_url("https://news.example/a.html?from=home&spm=1.2&utm_x=3&sid=9", site) == (
+        "https://news.example/a.html?sid=9")
+
+
+def test_request_url_is_what_was_linked_safely_normalized():
+    linked = "HTTPS://WWW.News.Example:443/world/Story One?b=2&a=1&utm_source=x#top"
+    assert request_url(linked, GENERIC) == (
+        "https://news.example/world/Story%20One?b=2&a=1&utm_source=x")
+    assert request_url("https://news.example/world/story-number-0", GENERIC) == (
+        "https://news.example/world/story-number-0")
+    assert request_url("https://www.bjreview.com.cn/World/index.html", LOCAL) == (
+        "http://127.0.0.1:8123/World/index.html")
+
+
+def test_site_links_pair_each_key_with_the_url_first_linked():
+    links = site_links("https://news.example/world/", [
+        "2024/06/23/slug?utm_source=a", "/world/2024/06/23/slug", "story.php?sid=1#c",
+        "https://elsewhere.example/x"], GENERIC)
+    assert links.urls == ["https://news.example/world/2024/06/23/slug",
+                          "https://news.example/world/story.php?sid=1"]
+    assert links.requests == ["https://news.example/world/2024/06/23/slug?utm_source=a",
+                              "https://news.example/world/story.php?sid=1"]
+    assert links.offsite == 1
 
 
 def test_content_hash_ignores_case_and_whitespace_only():

@@ -24,7 +24,7 @@ from crawler.items import PageItem
 from crawler.middlewares import Refused, tls_failure
 from crawler.outcome import TLS_HINT
 from crawler.sites import Site, get_site, stored_site
-from pipelines.dedup import SiteLinks, canonical_url, site_links
+from pipelines.dedup import SiteLinks, canonical_url, request_url, site_links
 from pipelines.html import links_of
 from pipelines.item_pipelines import DataPath
 from pipelines.store import CrawlState, KnownUrls, StoreError, crawl_state
@@ -52,14 +52,19 @@ IGNORED_NAMES = [
 class WorldSpider(scrapy.Spider):
     """Discovers and fetches the article pages of one site's section.
 
-    Every URL is canonicalized before it is requested, so tracking-parameter, ``index.html``
-    and alias-host variants of one page are one request (Scrapy's duplicate filter does the
-    rest).  Only the site's primary host is followed; everything else is counted.
+    Every link has two URLs: the one requested, as linked (safely normalized, alias hosts
+    mapped onto the primary host), and its key (:func:`~pipelines.dedup.canonical_url`),
+    which decides identity: tracking-parameter, ``index.html`` and alias-host variants of
+    one page have one key, and only the first one linked is requested.  Only the site's
+    own hosts are followed; everything else is counted.
 
     Runs are incremental: article URLs already in the database are not requested (except
     the revisits that are due), and the listing is walked one page at a time, newest first,
-    until ``site.stop_after_known`` known article links in a row.  ``full`` ignores the
-    stop, and so does any run after one that did not finish, so that its work gets done.
+    until ``site.stop_after_known`` known article links in a row.  Only the listing pages'
+    own article links count, in page order: links found on article pages ("related"
+    stories), feeds and sitemaps say nothing about where the new stories of the listing
+    end, so they never stop the walk.  ``full`` ignores the stop, and so does any run after
+    one that did not finish, so that its work gets done.
     """
 
     name = "world"
@@ -78,6 +83,7 @@ class WorldSpider(scrapy.Spider):
         # Not `self.state`: Scrapy keeps that one in JOBDIR across a pause.
         self.db_state = CrawlState(KnownUrls(), (), False)
         self.seen_links: set[str] = set()
+        self.listed: set[str] = set()  # article links already counted on a listing page
         self.known_streak = 0
         self.stopped = False
 
@@ -115,7 +121,8 @@ class WorldSpider(scrapy.Spider):
             if row["last_modified"]:
                 headers["If-Modified-Since"] = row["last_modified"]
             self._count("revisits/requested")
-            yield scrapy.Request(row["url"], callback=self.parse_article, errback=self.on_error,
+            yield scrapy.Request(row["fetch_url"], callback=self.parse_article,
+                                 errback=self.on_error,
                                  headers=headers, meta={"revisit": True,
                                                         "handle_httpstatus_list": REVISIT_STATUSES})
         for url in self.site.start_urls:
@@ -126,10 +133,9 @@ class WorldSpider(scrapy.Spider):
             yield self._request(url, self.parse_sitemap)
 
     # -- requests ---------------------------------------------------------------------------
-    def _request(self, url: str, callback: Any, canonical: bool = False,
-                 **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url if canonical else canonical_url(url, self.site),
-                              callback=callback, errback=self.on_error, meta=meta)
+    def _request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(request_url(url, self.site), callback=callback,
+                              errback=self.on_error, meta=meta)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}")
@@ -145,33 +151,39 @@ class WorldSpider(scrapy.Spider):
         """Requests for the new article links among a page's on-site links; the rest is
         counted.
 
-        Listing links go into ``pages`` (page number, URL) when given, for the caller to
-        pick the next page; elsewhere they are not followed: the walk from the front finds
-        them in order.  Known article links extend the run of known links the stop counts.
+        Listing links go into ``pages`` (page number, URL) when given, which only a listing
+        page does, for the caller to pick the next page; elsewhere they are not followed:
+        the walk from the front finds them in order.  On a listing page each article link,
+        in order, extends the run of known links the stop counts or (a story not in the
+        database, even one already requested from elsewhere) ends it.
         """
         for scheme, n in links.refused.items():
             self.crawler.stats.inc_value(f"newscrawl/links/refused_scheme/{scheme}", n)
         if links.offsite:
             self.crawler.stats.inc_value("newscrawl/links/offsite", links.offsite)
-        for url in links.urls:
+        for url, link in zip(links.urls, links.requests or links.urls):
             parts = urlsplit(url)
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             if self.site.is_article(path):
+                if pages is not None and url not in self.listed:
+                    self.listed.add(url)
+                    self._count_for_stop(url in self.db_state.known)
                 if url in self.seen_links:
                     continue
                 self.seen_links.add(url)
                 if url in self.db_state.known:
                     self._count("links/known")
-                    self.known_streak += 1
-                    if self.known_streak >= self.site.stop_after_known:
-                        self.stopped = True
                     continue
-                self.known_streak = 0
-                yield self._request(url, self.parse_article, canonical=True)
+                yield self._request(link, self.parse_article)
                 continue
             page = self.site.listing_page_number(path)
             if page is not None and pages is not None:
-                pages.append((page, url))
+                pages.append((page, link))
+
+    def _count_for_stop(self, known: bool) -> None:
+        self.known_streak = self.known_streak + 1 if known else 0
+        if self.known_streak >= self.site.stop_after_known:
+            self.stopped = True
 
     async def page_links(self, response: Response) -> SiteLinks | None:
         """The links of an HTML page, parsed in an extraction worker (never in the reactor);
@@ -275,8 +287,11 @@ class WorldSpider(scrapy.Spider):
 
     def _item(self, response: Response, body: bytes) -> PageItem:
         return PageItem(
-            url=response.request.meta.get("redirect_urls", [response.url])[0],
+            url=canonical_url(response.meta.get("redirect_urls", [response.url])[0], self.site),
             final_url=canonical_url(response.url, self.site),
+            fetched_url=response.url,
+            redirects=tuple(dict.fromkeys(canonical_url(u, self.site)
+                                          for u in response.meta.get("redirect_urls", []))),
             site=self.site.name,
             body=body,
             encoding=http_content_type_encoding(

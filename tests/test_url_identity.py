@@ -1,0 +1,167 @@
+"""URL identity over real crawls of hostile fixture sites on 127.0.0.1: what is requested is
+what was linked, identity is the key URL, and both hold across consecutive runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tests.conftest import FAST, newscrawl, query
+from tests.fixture_site import ARTICLES
+from tests.hostile import article_html, hostile, html, listing, status
+
+STORIES = [a for a in ARTICLES if a.lang == "en"]
+
+
+def story(i: int, title: str | None = None) -> str:
+    """A page holding a real fixture story (distinct prose, so no two are near-duplicates)."""
+    a = STORIES[i]
+    return article_html(i, title=title or a.title,
+                        body="".join(f"<p>{p}</p>" for p in a.body[:6]))
+
+
+def write_site(tmp_path: Path, base: str, article_pattern: str,
+               listing_pattern: str = r"^/world/(?:page-(\d+))?$", **fields: object) -> Path:
+    host = base.split("://", 1)[1]
+    lines = ['name = "slashless"', f'start_urls = ["{base}/world/"]', f'hosts = ["{host}"]',
+             f"article_pattern = '{article_pattern}'", f"listing_pattern = '{listing_pattern}'",
+             *(f"{k} = {json.dumps(v)}" for k, v in fields.items())]
+    path = tmp_path / "site.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run(site: Path, db: Path, *extra: str):
+    result = newscrawl("crawl", "--site-file", str(site), "--db", str(db), *FAST, *extra)
+    stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
+    return result, stats
+
+
+def by_sid(pages: dict):
+    """A CMS's story script: the ``sid`` parameter says which story (others are ignored)."""
+    def run(h) -> None:
+        sid = parse_qs(urlsplit(h.path).query).get("sid", [""])[0]
+        pages.get(sid, status(404, body="no such story"))(h)
+    return run
+
+
+SLUGS = ["/world/2024/06/23/story-number-0", "/world/2024/06/23/story-number-1",
+         "/world/2024/06/24/summit-ends"]
+SIDS = ["/story.php?sid=101", "/story.php?sid=102"]
+
+
+def test_extension_less_articles_and_sid_story_ids_are_stored_as_linked(tmp_path):
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing([
+                  *SLUGS,
+                  # The same story twice: a tracker on it, and a fragment.
+                  SIDS[0] + "&utm_source=rss", *SIDS, SIDS[1] + "#comments"]))}
+    # The site answers each article at its exact URL only; with a slash appended it is a 404.
+    routes.update({path: html(story(i)) for i, path in enumerate(SLUGS)})
+    routes["/story.php"] = by_sid({"101": html(story(3)), "102": html(story(4))})
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$|"
+                                          r"^/story\.php\?sid=\d+$")
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert sorted(server.targets) == sorted(
+            ["/robots.txt", "/world/", *SLUGS, SIDS[0] + "&utm_source=rss", SIDS[1]])
+        assert not any(k.startswith("newscrawl/errors/") for k in stats), stats
+
+        stored = query(db, "select url, fetched_url, title from articles order by url")
+        assert [r["url"].removeprefix(base) for r in stored] == sorted(SLUGS + SIDS)
+        # Two ?sid= stories are two rows, each with its own story.
+        titles = {r["url"].removeprefix(base): r["title"] for r in stored}
+        assert titles[SIDS[0]] == STORIES[3].title and titles[SIDS[1]] == STORIES[4].title
+        assert len(set(titles.values())) == 5
+        # The row keeps the URL as fetched (what a revisit requests) beside its key.
+        by_url = {r["url"].removeprefix(base): r["fetched_url"].removeprefix(base) for r in stored}
+        assert by_url[SIDS[0]] == SIDS[0] + "&utm_source=rss"
+        assert by_url[SLUGS[0]] == SLUGS[0]
+        assert query(db, "select count(*) n from aliases")[0]["n"] == 0
+
+        # The next run knows every story by its key: only robots.txt and the listing.
+        server.targets.clear()
+        second, stats = run(site, db)
+        assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+        assert sorted(server.targets) == ["/robots.txt", "/world/"]
+        assert stats["newscrawl/links/known"] == 5
+        assert query(db, "select count(*) n from articles")[0]["n"] == 5
+
+
+# -- the incremental stop -------------------------------------------------------------------
+POOL = [p for a in STORIES for p in a.body if len(p) > 200]
+
+
+def numbered(n: int) -> str:
+    return f"/world/2024/06/story-{n}"
+
+
+def numbered_page(n: int, related: list[int]) -> str:
+    """Story ``n`` (three paragraphs of its own) with a "Related" box linking ``related``."""
+    body = "".join(f"<p>{p}</p>" for p in POOL[3 * n:3 * n + 3])
+    box = "".join(f"<li><a href='{numbered(r)}'>Related story {r}</a></li>" for r in related)
+    return article_html(n, title=f"Story {n}: {POOL[3 * n][:60]}",
+                        body=f"{body}</article><aside><h2>Related</h2><ul>{box}</ul></aside><article>")
+
+
+def listing_pages(newest_first: list[int], per_page: int = 4) -> dict:
+    """``/world/``, ``/world/page-1``, ... with ``per_page`` stories each and a Next link."""
+    chunks = [newest_first[i:i + per_page] for i in range(0, len(newest_first), per_page)]
+    routes = {}
+    for i, chunk in enumerate(chunks):
+        links = [numbered(n) for n in chunk]
+        if i + 1 < len(chunks):
+            links.append(f"/world/page-{i + 1}")
+        routes["/world/" if i == 0 else f"/world/page-{i}"] = html(listing(links))
+    return routes
+
+
+def feed(numbers: list[int], base: str) -> str:
+    items = "".join(f"<item><title>Story {n}</title><link>{base}{numbered(n)}</link></item>"
+                    for n in numbers)
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>World</title>{items}</channel></rss>"
+
+
+def test_related_known_links_and_a_known_feed_do_not_stop_the_listing_walk(tmp_path):
+    old, new = list(range(12)), list(range(12, 24))
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain")}
+    # Every story links a dozen older ("related", known by the second run) stories; the new
+    # ones also link the next new story, so some are found on article pages first.
+    routes.update({numbered(n): html(numbered_page(n, old + ([n + 1] if 12 <= n < 23 else [])))
+                   for n in old + new})
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        routes["/feed.xml"] = html(feed(old, base), content_type="application/rss+xml")
+        routes.update(listing_pages(old[::-1]))  # 3 listing pages before the new stories
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/story-\d+$",
+                          feeds=[f"{base}/feed.xml"], stop_after_known=5)
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert stats["newscrawl/articles/new"] == 12 and stats["newscrawl/pages/listing"] == 3
+
+        # Twelve stories published since: listing pages 0-2 hold them, 3-5 the known ones.
+        routes.update(listing_pages((old + new)[::-1]))
+        server.targets.clear()
+        second, stats = run(site, db)
+        assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+        assert stats["newscrawl/articles/new"] == 12
+        stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
+        assert stored == {numbered(n) for n in old + new}
+        # Page 3 has 4 known links, page 4's first one is the 5th in a row: the walk stops
+        # there, though the feed and every new page were full of known links long before.
+        listing_hits = [t for t in server.targets if t.startswith("/world/page-") or t == "/world/"]
+        assert listing_hits == ["/world/", *(f"/world/page-{i}" for i in range(1, 5))]
+        assert stats["newscrawl/listing/stopped"] == 1
+        assert sorted(server.targets) == sorted(
+            ["/robots.txt", "/feed.xml", *listing_hits, *(numbered(n) for n in new)])
+
+        # A third run finds nothing new: 5 known in a row by page 1, and stops there.
+        server.targets.clear()
+        third, stats = run(site, db)
+        assert third.returncode == 0, third.stdout + third.stderr[-3000:]
+        assert sorted(server.targets) == ["/feed.xml", "/robots.txt", "/world/", "/world/page-1"]
+        assert stats["newscrawl/listing/stopped"] == 1
+        assert stats.get("newscrawl/pages/article", 0) == 0

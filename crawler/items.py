@@ -15,7 +15,7 @@ class PageItem:
     requests).  The pipelines fill ``article`` (the extraction) and ``result`` (the
     rest of the worker's answer) on the way, or ``skipped`` (why the page has no article);
     ``body`` is emptied once a worker has it.  A revisit answered 304, 404 or 410 comes
-    with that ``status`` and an empty body.
+    with that ``status``, an empty body and ``withdrawn`` saying why for a 404 or 410.
     """
 
     url: str
@@ -29,6 +29,8 @@ class PageItem:
     fetched_url: str | None = None
     # Keys of the URLs that redirected to ``fetched_url``, first one first.
     redirects: tuple[str, ...] = ()
+    # Set by the spider on a revisit that found the story gone: why (stored with the row).
+    withdrawn: str | None = None
     depth: int = 0
     article: Any = None
     skipped: str | None = None

@@ -1,7 +1,8 @@
 """Downloader middlewares that turn hostile servers into counted, logged outcomes.
 
-- :class:`RedirectGuardMiddleware` refuses redirects to other schemes, other hosts, private
-  addresses and back to where the chain has been (a loop), each counted under
+- :class:`RedirectGuardMiddleware` refuses redirects to other schemes, hosts that are not
+  the site's (its profile's hosts and aliases), private addresses and back to where the
+  chain has been (a loop), each counted under
   ``newscrawl/redirects/<reason>``; Scrapy would drop most of these silently.
 - :class:`PoliteRetryMiddleware` retries with exponential back-off and honours
   ``Retry-After`` up to a cap; a longer wait is refused and counted.
@@ -159,7 +160,9 @@ class RedirectGuardMiddleware:
     def _check_site(self, request: Request, target: str) -> None:
         spider = self.crawler.spider
         site = getattr(spider, "site", None)
-        hosts = [site.primary_host] if site else getattr(spider, "allowed_domains", None)
+        # The profile's alias hosts are the same site (www. to apex, .com to .com.cn): a
+        # redirect there is followed, robots.txt's included.
+        hosts = sorted(site.serving_hosts) if site else getattr(spider, "allowed_domains", None)
         if not hosts or on_site(target, hosts):
             return
         host = (urlsplit(target).hostname or "").lower()

@@ -37,6 +37,9 @@ class Site:
     article_pattern: str
     listing_pattern: str = r"$^"
     aliases: tuple[str, ...] = ()
+    # Hosts of the site this profile is a copy of (set by ``with_start_url``): their links
+    # and keys fold into the primary host, but a redirect there leaves the copy: refused.
+    mirrored: tuple[str, ...] = ()
     max_pages: int = 50
     # The listing URL's number counts in steps of this (10 for ``?offset=10, 20, ...``).
     page_step: int = 1
@@ -102,7 +105,14 @@ class Site:
 
     @property
     def all_hosts(self) -> frozenset[str]:
-        """Every host whose pages belong to this site (primary, other hosts, aliases)."""
+        """Every host whose URLs name this site's pages (primary, other hosts, aliases, and
+        the original hosts of a copy): their links and keys fold into the primary host."""
+        return frozenset(h.lower() for h in (*self.hosts, *self.aliases, *self.mirrored))
+
+    @property
+    def serving_hosts(self) -> frozenset[str]:
+        """The hosts that serve this site's pages: a redirect to one of them (www. to
+        apex) is followed, robots.txt's included."""
         return frozenset(h.lower() for h in (*self.hosts, *self.aliases))
 
     def is_article(self, path: str) -> bool:
@@ -119,15 +129,18 @@ class Site:
     def with_start_url(self, url: str) -> Site:
         """The same site served from ``url``'s host (a mirror or a local copy).
 
-        The profile's own hosts become aliases of the new host, so absolute links inside the
-        copied pages still land on the copy and never on the original site.
+        The profile's own hosts become mirrored hosts of the new one, so absolute links
+        inside the copied pages still land on the copy and never on the original site (nor
+        does a redirect).
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SiteError(f"--start-url must be an absolute http(s) URL, got {url!r}")
         host = parts.netloc.lower()
-        aliases = tuple(h for h in (*self.hosts, *self.aliases) if h.lower() != host)
-        return dataclasses.replace(self, start_urls=(url,), hosts=(host,), aliases=aliases,
+        mirrored = tuple(h for h in (*self.hosts, *self.aliases, *self.mirrored)
+                         if h.lower() != host)
+        return dataclasses.replace(self, start_urls=(url,), hosts=(host,), aliases=(),
+                                   mirrored=mirrored,
                                    feeds=tuple(_rehost(u, url) for u in self.feeds),
                                    sitemaps=tuple(_rehost(u, url) for u in self.sitemaps))
 

@@ -75,16 +75,19 @@ def canonical_url(url: str, site: SiteProfile | None = None) -> str:
     the remaining query, folds repeated slashes and ``index.html``, and maps the site's
     alias hosts onto its primary host and scheme.  A missing trailing slash is added only
     on a site whose profile says ``fold_trailing_slash`` (``/a`` and ``/a/`` are one page
-    there); elsewhere they stay two URLs unless a redirect shows they are one.
+    there), and only on its own host; elsewhere they stay two URLs unless a redirect shows
+    they are one.
     """
     parts, scheme, netloc = _origin(url, site)
+    # The profile's URL rules are about its own URLs; another host gets the safe defaults.
+    own = site if site is not None and netloc == site.primary_host else None
     path = parts.path or "/"
     path = re.sub(r"/{2,}", "/", path)
     path = INDEX_FILE.sub("/", path)
     last = path.rsplit("/", 1)[-1]
-    if last and "." not in last and site is not None and site.fold_trailing_slash:
+    if last and "." not in last and own is not None and own.fold_trailing_slash:
         path += "/"
-    tracking = tracking_param(tuple(site.tracking_params) if site is not None
+    tracking = tracking_param(tuple(own.tracking_params) if own is not None
                               else DEFAULT_TRACKING_PARAMS)
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if not tracking.fullmatch(k)))

@@ -182,8 +182,11 @@ class ExtractPipeline:
         self.path.pool()
 
     async def process_item(self, item: Any) -> Any:
-        if item.status != 200:
-            return item  # a revisit's 304/404/410: nothing to extract
+        if item.skipped:  # the spider knew there is no article (a redirect off the pattern)
+            self.stats.inc_value(f"newscrawl/skipped/{item.skipped}")
+            raise DropItem(f"no article: {item.skipped} ({item.fetched_url})", log_level="INFO")
+        if item.status != 200 or item.withdrawn:
+            return item  # a revisit's 304 or withdrawal: nothing to extract
         spider = self.crawler.spider
         path = self.path
         if path.max_page_bytes and len(item.body) > path.max_page_bytes:
@@ -234,8 +237,8 @@ def _save(item: Any, site: str, run_id: int | None) -> Any:
     def run(store: Store) -> Saved:
         if item.status == 304:
             return store.not_modified(item.url, run_id)
-        if item.status in (404, 410):
-            return store.withdraw(item.url, run_id)
+        if item.withdrawn:
+            return store.withdraw(item.url, run_id, reason=item.withdrawn)
         result = item.result
         return store.save(item.article, site, run_id, fetched_url=item.final_url,
                           etag=item.headers.get("etag"),
@@ -361,8 +364,8 @@ class StorePipeline:
             except RuntimeError as exc:  # the writer stopped (the database failed before)
                 self.stats.inc_value("newscrawl/store/not_written")
                 raise DropItem(f"not stored ({exc}): {item.final_url}", log_level="INFO") from None
-        if item.status in (404, 410):
-            logger.info("Withdrawn (HTTP %s): %s", item.status, item.url)
+        if item.withdrawn:
+            logger.info("Withdrawn (%s): %s", item.withdrawn, item.url)
         if saved.outcome == "duplicate":
             self.stats.inc_value(f"newscrawl/dedup/{saved.kind}")
             raise DropItem(f"{saved.kind} duplicate of {saved.url}: {item.final_url}",

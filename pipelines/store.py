@@ -202,6 +202,13 @@ def m005_issue13_sites(db: sqlite_utils.Database) -> None:
     db["sites"].create_index(["start_url"])
 
 
+@migrations()
+def m006_issue11_withdrawn_reason(db: sqlite_utils.Database) -> None:
+    """Why a revisit withdrew a story (HTTP 404/410, or a redirect to a page that is not
+    an article, such as the section front)."""
+    db["articles"].add_column("withdrawn_reason", str)
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -545,6 +552,7 @@ class Store:
             "date_conflict": article.date_conflict,
             "last_seen": now, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
             "etag": etag, "last_modified": last_modified, "withdrawn_at": None,
+            "withdrawn_reason": None,
             "template_version": template_version,
         }
         page = (raw_gzip, raw, fetched_as or fetched_url or article.page_url, now, content_type,
@@ -558,11 +566,12 @@ class Store:
             article_id = existing["id"]
             for url in names:
                 if url and url != existing["url"]:
-                    self._alias(url, article_id, "url", now)
+                    self._alias(url, article_id, "redirect" if url in redirects else "url", now)
             if existing["content_hash"] == article.content_hash:
                 self._update(article_id, {
                     "last_seen": now, "run_id": run_id, "etag": etag,
-                    "last_modified": last_modified, "withdrawn_at": None})
+                    "last_modified": last_modified, "withdrawn_at": None,
+                    "withdrawn_reason": None})
                 outcome = "unchanged"
             else:
                 self._insert("versions", {
@@ -596,7 +605,7 @@ class Store:
         self._page(article_id, *page)
         for url in names:
             if url and url != article.url:
-                self._alias(url, article_id, "url", now)
+                self._alias(url, article_id, "redirect" if url in redirects else "url", now)
         return self._done(Saved("new", article_id, article.url))
 
     def _page(self, article_id: int, raw_gzip: bytes | None, raw: bytes | None,
@@ -622,13 +631,18 @@ class Store:
         return self._revisited(url, {"last_seen": now or utcnow(), "run_id": run_id},
                                "not_modified")
 
-    def withdraw(self, url: str, run_id: int | None = None, now: str | None = None) -> Saved:
-        """A revisit answered 404/410: mark the story withdrawn (keeping the first date)."""
+    def withdraw(self, url: str, run_id: int | None = None, now: str | None = None,
+                 reason: str | None = None) -> Saved:
+        """A revisit found the story gone (404/410, or redirected to a page that is not an
+        article): mark it withdrawn, keeping the first date and its reason."""
         now = now or utcnow()
         row = self.find(url)
-        since = row["withdrawn_at"] if row and row["withdrawn_at"] else now
-        return self._revisited(url, {"withdrawn_at": since, "last_seen": now,
-                                     "run_id": run_id}, "withdrawn")
+        if row and row["withdrawn_at"]:
+            since, reason = row["withdrawn_at"], row.get("withdrawn_reason") or reason
+        else:
+            since = now
+        return self._revisited(url, {"withdrawn_at": since, "withdrawn_reason": reason,
+                                     "last_seen": now, "run_id": run_id}, "withdrawn")
 
     def _revisited(self, url: str, changes: dict[str, Any], outcome: str) -> Saved:
         self._begin()

@@ -49,6 +49,9 @@ def test_start_url_override_folds_the_real_hosts_onto_the_mirror():
 
 def test_other_hosts_are_left_alone():
     assert canonical_url("http://example.org/a/index.html", BJREVIEW) == "http://example.org/a/"
+    # bjreview's own rules (slash folding) are not applied to another site's URLs.
+    bbc = "https://www.bbc.com/news/explainers-63159607"
+    assert canonical_url(bbc, BJREVIEW) == bbc
 
 
 GENERIC = dataclasses.replace(BJREVIEW, name="generic", hosts=("news.example",), aliases=(

@@ -142,6 +142,7 @@ def test_revisits_keep_revisions_and_mark_withdrawals(site_dir, site_url, tmp_pa
 
     gone = after[removed["path"]]
     assert gone["withdrawn_at"] and gone["text"] == before[removed["path"]]["text"]
+    assert gone["withdrawn_reason"] == "HTTP 404"
     untouched = after[manifest["articles"][0]["path"]]
     assert untouched["withdrawn_at"] is None
     assert untouched["last_seen"] > before[manifest["articles"][0]["path"]]["last_seen"]

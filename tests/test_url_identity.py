@@ -4,12 +4,13 @@ what was linked, identity is the key URL, and both hold across consecutive runs.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from tests.conftest import FAST, newscrawl, query
 from tests.fixture_site import ARTICLES
-from tests.hostile import article_html, hostile, html, listing, status
+from tests.hostile import article_html, hostile, html, listing, redirect, status
 
 STORIES = [a for a in ARTICLES if a.lang == "en"]
 
@@ -165,3 +166,116 @@ def test_related_known_links_and_a_known_feed_do_not_stop_the_listing_walk(tmp_p
         assert sorted(server.targets) == ["/feed.xml", "/robots.txt", "/world/", "/world/page-1"]
         assert stats["newscrawl/listing/stopped"] == 1
         assert stats.get("newscrawl/pages/article", 0) == 0
+
+
+# -- redirects ------------------------------------------------------------------------------
+def canonical(n: int) -> str:
+    return f"/world/2024/06/story-{n}"
+
+
+def short(n: int) -> str:
+    return f"/world/story-{n}"
+
+
+def test_redirect_chains_are_aliases_and_a_story_redirected_off_the_pattern_is_withdrawn(tmp_path):
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              # Short links the listing uses: 301, 302, and a two-hop chain, to the story.
+              short(1): redirect(canonical(1), 301), short(2): redirect(canonical(2), 302),
+              short(4): redirect("/world/old/story-4", 301),
+              "/world/old/story-4": redirect(canonical(4), 301),
+              # A removed story sent to a topic page (not an article URL) that has prose.
+              short(9): redirect("/world/topics/summit", 301),
+              "/world/topics/summit": html(numbered_page(9, []))}
+    routes.update({canonical(n): html(numbered_page(n, [])) for n in (1, 2, 3, 4, 5)})
+    links = [short(1), short(2), canonical(3), short(4), canonical(5), short(9)]
+    routes["/world/"] = html(listing(links))
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/(?:\d{4}/\d{2}/)?story-\d+$",
+                          listing_pattern=r"^/world/$")
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert sorted(server.targets) == sorted([
+            "/robots.txt", "/world/", short(1), canonical(1), short(2), canonical(2),
+            canonical(3), short(4), "/world/old/story-4", canonical(4), canonical(5),
+            short(9), "/world/topics/summit"])
+        stored = query(db, "select id, url, fetched_url from articles order by id")
+        assert sorted(r["url"].removeprefix(base) for r in stored) == [
+            canonical(n) for n in (1, 2, 3, 4, 5)]
+        ids = {r["url"].removeprefix(base): r["id"] for r in stored}
+        aliases = {r["url"].removeprefix(base): (r["article_id"], r["kind"])
+                   for r in query(db, "select * from aliases")}
+        assert aliases == {short(1): (ids[canonical(1)], "redirect"),
+                           short(2): (ids[canonical(2)], "redirect"),
+                           short(4): (ids[canonical(4)], "redirect"),
+                           "/world/old/story-4": (ids[canonical(4)], "redirect")}
+        assert stats["newscrawl/skipped/not_article_url"] == 1
+        assert query(db, "select url, reason from skipped_pages") == [
+            {"url": base + short(9), "reason": "not_article_url"}]
+
+        # Story 5 is removed and 301'd to the section front; its 1-day revisit is due.
+        routes[canonical(5)] = redirect("/world/", 301)
+        routes["/world/"] = html(listing(links[:4] + links[5:]))
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.execute("update articles set first_seen = datetime('now', '-2 days'), "
+                         "last_seen = datetime('now', '-2 days') where id = ?", [ids[canonical(5)]])
+        conn.close()
+        server.targets.clear()
+        second, stats = run(site, db)
+        assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+        # No short link, chain or skipped page is fetched again: only the revisit (and the
+        # section front it is sent to, which this run also walks as the listing).
+        assert sorted(server.targets) == ["/robots.txt", "/world/", "/world/", canonical(5)]
+        assert stats["newscrawl/articles/withdrawn"] == 1
+        rows = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
+        assert len(rows) == 5
+        gone = rows[canonical(5)]
+        assert gone["withdrawn_at"] is not None
+        assert gone["withdrawn_reason"] == f"redirected to {base}/world/, not an article URL"
+        assert all(r["withdrawn_at"] is None for u, r in rows.items() if u != canonical(5))
+
+
+def test_a_redirect_to_an_alias_host_is_followed_robots_txt_included(tmp_path):
+    served = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing([canonical(n) for n in (1, 2, 3)]))}
+    served.update({canonical(n): html(numbered_page(n, [])) for n in (1, 2, 3)})
+    db = tmp_path / "a.db"
+    with hostile(served) as (apex, apex_base), \
+            hostile({}, fallback=lambda path: redirect(apex_base + path, 301)) as (www, base):
+        # The profile's primary host (the "www.") sends everything, robots.txt too, to its
+        # alias (the "apex"): another port of 127.0.0.1 here, which is another host.
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/story-\d+$",
+                          listing_pattern=r"^/world/$", aliases=[apex_base.split("://")[1]])
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert not [k for k in stats if "offsite" in k or "disallow_all" in k], stats
+        expected = sorted(["/robots.txt", "/world/", *(canonical(n) for n in (1, 2, 3))])
+        # The apex's robots.txt is read twice: as where www.'s robots.txt redirects, and as
+        # its own host's before the first page requested there.
+        assert (sorted(www.targets), sorted(apex.targets)) == (expected,
+                                                               ["/robots.txt", *expected])
+        # Rows are keyed on the primary host, whichever host served them.
+        assert [r["url"] for r in query(db, "select url from articles order by url")] == [
+            base + canonical(n) for n in (1, 2, 3)]
+        assert query(db, "select count(*) n from aliases")[0]["n"] == 0
+
+        www.targets.clear()
+        apex.targets.clear()
+        second, stats = run(site, db)
+        assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+        assert sorted(www.targets) == ["/robots.txt", "/world/"]
+        assert sorted(apex.targets) == ["/robots.txt", "/robots.txt", "/world/"]
+        assert stats["newscrawl/links/known"] == 3
+
+
+def test_a_one_off_extraction_keeps_the_canonical_link_as_written(tmp_path):
+    page = tmp_path / "explainer.html"
+    canonical_link = "https://www.bbc.com/news/explainers-63159607"
+    page.write_text(story(2).replace(
+        "<meta charset='utf-8'>", f"<meta charset='utf-8'><link rel='canonical' href='{canonical_link}'>"))
+    db = tmp_path / "a.db"
+    result = newscrawl("extract", str(page), "--json", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["url"] == canonical_link
+    assert [r["url"] for r in query(db, "select url from articles")] == [canonical_link]

@@ -77,7 +77,8 @@ class WorldSpider(scrapy.Spider):
         # ``profile``: a Site already resolved by the caller (an inferred or stored profile).
         self.site: Site = profile if isinstance(profile, Site) else get_site(site, site_file, start_url)
         self.max_pages = int(max_pages) if max_pages not in (None, "") else self.site.max_pages
-        self.allowed_domains = [urlsplit(f"//{self.site.primary_host}").hostname or ""]
+        self.allowed_domains = sorted({urlsplit(f"//{h}").hostname or ""
+                                       for h in self.site.serving_hosts})
         # Spider arguments arrive as strings from `scrapy crawl -a` and scrapyd.
         self.full = full if isinstance(full, bool) else full.lower() in ("1", "true", "yes")
         # Not `self.state`: Scrapy keeps that one in JOBDIR across a pause.
@@ -121,8 +122,10 @@ class WorldSpider(scrapy.Spider):
             if row["last_modified"]:
                 headers["If-Modified-Since"] = row["last_modified"]
             self._count("revisits/requested")
+            # dont_filter: a revisit must get its answer even when it redirects to a page
+            # this run fetches anyway (a removed story 301'd to the section front).
             yield scrapy.Request(row["fetch_url"], callback=self.parse_article,
-                                 errback=self.on_error,
+                                 errback=self.on_error, dont_filter=True,
                                  headers=headers, meta={"revisit": True,
                                                         "handle_httpstatus_list": REVISIT_STATUSES})
         for url in self.site.start_urls:
@@ -271,10 +274,23 @@ class WorldSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterable[PageItem]:
         """The page as an item; its worker reads its links, which come back through
-        :meth:`follow_links` (the extraction pipeline schedules them)."""
+        :meth:`follow_links` (the extraction pipeline schedules them).
+
+        A page reached by a redirect is an article only if where it ended is an article
+        URL: a removed story 301'd to the section front is not one (on a revisit its row is
+        withdrawn, with the reason; a new link is remembered as skipped)."""
         if response.status in REVISIT_STATUSES:
             # A revisit's answer: the store pipeline marks the row seen or withdrawn.
-            yield self._item(response, body=b"")
+            gone = f"HTTP {response.status}" if response.status != 304 else None
+            yield self._item(response, body=b"", withdrawn=gone)
+            return
+        if response.meta.get("redirect_urls") and not self._is_article_url(response.url):
+            reason = f"redirected to {response.url}, not an article URL"
+            if response.meta.get("revisit"):
+                yield self._item(response, body=b"", withdrawn=reason)
+                return
+            self.logger.info("Skipped %s: %s", response.meta["redirect_urls"][0], reason)
+            yield self._item(response, body=b"", skipped="not_article_url")
             return
         content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
         if content_type not in HTML_TYPES:
@@ -285,7 +301,12 @@ class WorldSpider(scrapy.Spider):
         self._count("pages/article")
         yield self._item(response, body=response.body)
 
-    def _item(self, response: Response, body: bytes) -> PageItem:
+    def _is_article_url(self, url: str) -> bool:
+        parts = urlsplit(canonical_url(url, self.site))
+        return parts.netloc == self.site.primary_host and self.site.is_article(
+            parts.path + (f"?{parts.query}" if parts.query else ""))
+
+    def _item(self, response: Response, body: bytes, **fields: Any) -> PageItem:
         return PageItem(
             url=canonical_url(response.meta.get("redirect_urls", [response.url])[0], self.site),
             final_url=canonical_url(response.url, self.site),
@@ -302,6 +323,7 @@ class WorldSpider(scrapy.Spider):
             headers={k.decode("latin-1").lower(): v[0].decode("latin-1")
                      for k, v in response.headers.items() if v and k.lower() in
                      (b"etag", b"last-modified", b"content-type")},
+            **fields,
         )
 
     def on_error(self, failure: Failure) -> None:

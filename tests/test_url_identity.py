@@ -15,10 +15,10 @@ from tests.hostile import article_html, hostile, html, listing, redirect, status
 STORIES = [a for a in ARTICLES if a.lang == "en"]
 
 
-def story(i: int, title: str | None = None) -> str:
+def story(i: int) -> str:
     """A page holding a real fixture story (distinct prose, so no two are near-duplicates)."""
     a = STORIES[i]
-    return article_html(i, title=title or a.title,
+    return article_html(i, title=a.title,
                         body="".join(f"<p>{p}</p>" for p in a.body[:6]))
 
 
@@ -104,8 +104,9 @@ def numbered_page(n: int, related: list[int]) -> str:
     """Story ``n`` (three paragraphs of its own) with a "Related" box linking ``related``."""
     body = "".join(f"<p>{p}</p>" for p in POOL[3 * n:3 * n + 3])
     box = "".join(f"<li><a href='{numbered(r)}'>Related story {r}</a></li>" for r in related)
-    return article_html(n, title=f"Story {n}: {POOL[3 * n][:60]}",
-                        body=f"{body}</article><aside><h2>Related</h2><ul>{box}</ul></aside><article>")
+    # article_html wraps ``body`` in <article>: the box closes it and sits beside it.
+    aside = f"</article><aside><h2>Related</h2><ul>{box}</ul></aside><article>"
+    return article_html(n, title=f"Story {n}: {POOL[3 * n][:60]}", body=body + aside)
 
 
 def listing_pages(newest_first: list[int], per_page: int = 4) -> dict:
@@ -123,7 +124,8 @@ def listing_pages(newest_first: list[int], per_page: int = 4) -> dict:
 def feed(numbers: list[int], base: str) -> str:
     items = "".join(f"<item><title>Story {n}</title><link>{base}{numbered(n)}</link></item>"
                     for n in numbers)
-    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>World</title>{items}</channel></rss>"
+    return ("<?xml version='1.0'?><rss version='2.0'><channel><title>World</title>"
+            f"{items}</channel></rss>")
 
 
 def test_related_known_links_and_a_known_feed_do_not_stop_the_listing_walk(tmp_path):
@@ -272,8 +274,9 @@ def test_a_redirect_to_an_alias_host_is_followed_robots_txt_included(tmp_path):
 def test_a_one_off_extraction_keeps_the_canonical_link_as_written(tmp_path):
     page = tmp_path / "explainer.html"
     canonical_link = "https://www.bbc.com/news/explainers-63159607"
-    page.write_text(story(2).replace(
-        "<meta charset='utf-8'>", f"<meta charset='utf-8'><link rel='canonical' href='{canonical_link}'>"))
+    head = f"<link rel='canonical' href='{canonical_link}'>"
+    page.write_text(article_html(2, title=STORIES[2].title, head=head,
+                                 body="".join(f"<p>{p}</p>" for p in STORIES[2].body[:6])))
     db = tmp_path / "a.db"
     result = newscrawl("extract", str(page), "--json", "--db", str(db))
     assert result.returncode == 0, result.stderr

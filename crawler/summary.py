@@ -24,6 +24,7 @@ REASON_WORDS = {
     "not_html": "not HTML",
     "not_feed": "not a feed",
     "no_body": "no article body",
+    "not_article_url": "redirected to a page that is not an article",
     "empty": "empty page",
     "garbage": "not text",
     "repetitive": "one paragraph repeated",

@@ -128,7 +128,13 @@ def feed(numbers: list[int], base: str) -> str:
             f"{items}</channel></rss>")
 
 
-def test_related_known_links_and_a_known_feed_do_not_stop_the_listing_walk(tmp_path):
+def sitemap(numbers: list[int], base: str) -> str:
+    urls = "".join(f"<url><loc>{base}{numbered(n)}</loc></url>" for n in numbers)
+    return ("<?xml version='1.0' encoding='UTF-8'?><urlset "
+            f"xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>")
+
+
+def test_related_known_links_a_known_feed_and_sitemap_do_not_stop_the_listing_walk(tmp_path):
     old, new = list(range(12)), list(range(12, 24))
     routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain")}
     # Every story links a dozen older ("related", known by the second run) stories; the new
@@ -138,9 +144,11 @@ def test_related_known_links_and_a_known_feed_do_not_stop_the_listing_walk(tmp_p
     db = tmp_path / "a.db"
     with hostile(routes) as (server, base):
         routes["/feed.xml"] = html(feed(old, base), content_type="application/rss+xml")
+        routes["/sitemap.xml"] = html(sitemap(old, base), content_type="application/xml")
         routes.update(listing_pages(old[::-1]))  # 3 listing pages before the new stories
         site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/story-\d+$",
-                          feeds=[f"{base}/feed.xml"], stop_after_known=5)
+                          feeds=[f"{base}/feed.xml"], sitemaps=[f"{base}/sitemap.xml"],
+                          stop_after_known=5)
         first, stats = run(site, db)
         assert first.returncode == 0, first.stdout + first.stderr[-3000:]
         assert stats["newscrawl/articles/new"] == 12 and stats["newscrawl/pages/listing"] == 3
@@ -154,18 +162,21 @@ def test_related_known_links_and_a_known_feed_do_not_stop_the_listing_walk(tmp_p
         stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
         assert stored == {numbered(n) for n in old + new}
         # Page 3 has 4 known links, page 4's first one is the 5th in a row: the walk stops
-        # there, though the feed and every new page were full of known links long before.
+        # there, though the feed, the sitemap and every new page were full of known links
+        # long before.
         listing_hits = [t for t in server.targets if t.startswith("/world/page-") or t == "/world/"]
         assert listing_hits == ["/world/", *(f"/world/page-{i}" for i in range(1, 5))]
         assert stats["newscrawl/listing/stopped"] == 1
         assert sorted(server.targets) == sorted(
-            ["/robots.txt", "/feed.xml", *listing_hits, *(numbered(n) for n in new)])
+            ["/robots.txt", "/feed.xml", "/sitemap.xml", *listing_hits,
+             *(numbered(n) for n in new)])
 
         # A third run finds nothing new: 5 known in a row by page 1, and stops there.
         server.targets.clear()
         third, stats = run(site, db)
         assert third.returncode == 0, third.stdout + third.stderr[-3000:]
-        assert sorted(server.targets) == ["/feed.xml", "/robots.txt", "/world/", "/world/page-1"]
+        assert sorted(server.targets) == ["/feed.xml", "/robots.txt", "/sitemap.xml", "/world/",
+                                          "/world/page-1"]
         assert stats["newscrawl/listing/stopped"] == 1
         assert stats.get("newscrawl/pages/article", 0) == 0
 
@@ -184,40 +195,44 @@ def test_redirect_chains_are_aliases_and_a_story_redirected_off_the_pattern_is_w
               # Short links the listing uses: 301, 302, and a two-hop chain, to the story.
               short(1): redirect(canonical(1), 301), short(2): redirect(canonical(2), 302),
               short(4): redirect("/world/old/story-4", 301),
+              # A slash variant: one page, because the redirect says so.
+              canonical(6) + "/": redirect(canonical(6), 301),
               "/world/old/story-4": redirect(canonical(4), 301),
               # A removed story sent to a topic page (not an article URL) that has prose.
               short(9): redirect("/world/topics/summit", 301),
               "/world/topics/summit": html(numbered_page(9, []))}
-    routes.update({canonical(n): html(numbered_page(n, [])) for n in (1, 2, 3, 4, 5)})
-    links = [short(1), short(2), canonical(3), short(4), canonical(5), short(9)]
+    routes.update({canonical(n): html(numbered_page(n, [])) for n in (1, 2, 3, 4, 5, 6)})
+    links = [short(1), short(2), canonical(3), short(4), canonical(5), short(9),
+             canonical(6) + "/"]
     routes["/world/"] = html(listing(links))
     db = tmp_path / "a.db"
     with hostile(routes) as (server, base):
-        site = write_site(tmp_path, base, r"^/world/(?:\d{4}/\d{2}/)?story-\d+$",
+        site = write_site(tmp_path, base, r"^/world/(?:\d{4}/\d{2}/)?story-\d+/?$",
                           listing_pattern=r"^/world/$")
         first, stats = run(site, db)
         assert first.returncode == 0, first.stdout + first.stderr[-3000:]
         assert sorted(server.targets) == sorted([
             "/robots.txt", "/world/", short(1), canonical(1), short(2), canonical(2),
             canonical(3), short(4), "/world/old/story-4", canonical(4), canonical(5),
-            short(9), "/world/topics/summit"])
+            short(9), "/world/topics/summit", canonical(6) + "/", canonical(6)])
         stored = query(db, "select id, url, fetched_url from articles order by id")
         assert sorted(r["url"].removeprefix(base) for r in stored) == [
-            canonical(n) for n in (1, 2, 3, 4, 5)]
+            canonical(n) for n in (1, 2, 3, 4, 5, 6)]
         ids = {r["url"].removeprefix(base): r["id"] for r in stored}
         aliases = {r["url"].removeprefix(base): (r["article_id"], r["kind"])
                    for r in query(db, "select * from aliases")}
         assert aliases == {short(1): (ids[canonical(1)], "redirect"),
                            short(2): (ids[canonical(2)], "redirect"),
                            short(4): (ids[canonical(4)], "redirect"),
-                           "/world/old/story-4": (ids[canonical(4)], "redirect")}
+                           "/world/old/story-4": (ids[canonical(4)], "redirect"),
+                           canonical(6) + "/": (ids[canonical(6)], "redirect")}
         assert stats["newscrawl/skipped/not_article_url"] == 1
         assert query(db, "select url, reason from skipped_pages") == [
             {"url": base + short(9), "reason": "not_article_url"}]
 
         # Story 5 is removed and 301'd to the section front; its 1-day revisit is due.
         routes[canonical(5)] = redirect("/world/", 301)
-        routes["/world/"] = html(listing(links[:4] + links[5:]))
+        routes["/world/"] = html(listing(links[:4] + links[5:]))  # no longer listed
         conn = sqlite3.connect(db)
         with conn:
             conn.execute("update articles set first_seen = datetime('now', '-2 days'), "
@@ -231,7 +246,7 @@ def test_redirect_chains_are_aliases_and_a_story_redirected_off_the_pattern_is_w
         assert sorted(server.targets) == ["/robots.txt", "/world/", "/world/", canonical(5)]
         assert stats["newscrawl/articles/withdrawn"] == 1
         rows = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
-        assert len(rows) == 5
+        assert len(rows) == 6
         gone = rows[canonical(5)]
         assert gone["withdrawn_at"] is not None
         assert gone["withdrawn_reason"] == f"redirected to {base}/world/, not an article URL"

@@ -188,10 +188,10 @@ SITES: dict[str, Site] = {BJREVIEW.name: BJREVIEW}
 REQUIRED = ("name", "start_urls", "hosts", "article_pattern")
 STRINGS = {"name", "article_pattern", "listing_pattern", "timezone"}
 OPTIONAL_STRINGS = {"body_xpath", "title_xpath", "byline_xpath", "author_pattern"}
-STRING_LISTS = {"start_urls", "hosts", "aliases", "feeds", "sitemaps", "caption_xpaths",
-                "drop_xpaths", "drop_line_patterns"}
+STRING_LISTS = {"start_urls", "hosts", "aliases", "mirrored", "feeds", "sitemaps",
+                "caption_xpaths", "drop_xpaths", "drop_line_patterns", "tracking_params"}
 INTEGERS = {"max_pages", "stop_after_known", "page_step"}
-BOOLEANS = {"verify_certificates"}
+BOOLEANS = {"verify_certificates", "fold_trailing_slash"}
 XPATHS = {"body_xpath", "title_xpath", "byline_xpath", "caption_xpaths", "drop_xpaths"}
 URLS = {"start_urls", "feeds", "sitemaps"}
 

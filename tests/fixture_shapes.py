@@ -380,8 +380,8 @@ def drupal() -> ShapeSite:
     site.profile = """name = "courier"
 start_urls = ["{base}/world"]
 hosts = ["{host}"]
-article_pattern = '^/node/\\d+/$'
-listing_pattern = '^/world/(?:\\?page=(\\d+))?$'
+article_pattern = '^/node/\\d+$'
+listing_pattern = '^/world(?:\\?page=(\\d+))?$'
 """
     return site
 

@@ -124,13 +124,15 @@ class PagesHandler(SimpleHTTPRequestHandler):
         from urllib.parse import parse_qsl, urlencode, urlsplit
 
         parts = urlsplit(self.path)
-        query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-        key = parts.path + (f"?{query}" if query else "")
-        self.server.hits.append(key)  # type: ignore[attr-defined]
+        params = sorted(parse_qsl(parts.query, keep_blank_values=True))
+        query = urlencode(params)
+        self.server.hits.append(parts.path + (f"?{query}" if query else ""))  # type: ignore[attr-defined]
         pages = self.server.pages  # type: ignore[attr-defined]
-        # The crawler asks for /node/12/ where the site links /node/12: serve both spellings.
-        bare = parts.path.rstrip("/") + (f"?{query}" if query else "")
-        found = pages.get(key) or pages.get(bare) or (
+        # Like a CMS, the site ignores the click trackers a link carries (utm_*); a path is
+        # served as it is linked (/node/12, not /node/12/).
+        query = urlencode([(k, v) for k, v in params if not k.startswith("utm_")])
+        key = parts.path + (f"?{query}" if query else "")
+        found = pages.get(key) or (
             pages.get(parts.path + "index.html") if parts.path.endswith("/") and not query else None)
         if found is None:
             self.send_error(404, "Not Found")

@@ -89,20 +89,20 @@ def test_site_commands_infer_check_and_show(tmp_path):
         out = runner.invoke(cli, ["site", "infer", url, "--name", "courier"])
         assert out.exit_code == 0, out.output
         profile = tomllib.loads(out.stdout)  # the dry run is TOML comments after the profile
-        assert profile["name"] == "courier" and profile["article_pattern"] == r"^/node/\d+/$"
-        assert "# Listing pages (story links):" in out.stdout and "Pagination: /world/?page={n}" in out.stdout
+        assert profile["name"] == "courier" and profile["article_pattern"] == r"^/node/\d+$"
+        assert "# Listing pages (story links):" in out.stdout and "Pagination: /world?page={n}" in out.stdout
 
         path = tmp_path / "courier.toml"
         out = runner.invoke(cli, ["site", "infer", url, "--name", "courier", "-o", str(path)])
         assert out.exit_code == 0, out.output
-        assert load_site_file(path).article_pattern == r"^/node/\d+/$"
+        assert load_site_file(path).article_pattern == r"^/node/\d+$"
 
         out = runner.invoke(cli, ["site", "check", str(path)])
         assert out.exit_code == 0, out.output
         assert "fields valid" in out.output and "story links on the section page" in out.output
 
         wrong = tmp_path / "wrong.toml"
-        wrong.write_text(path.read_text().replace(r"^/node/\d+/$", r"^/story/\d+/$"))
+        wrong.write_text(path.read_text().replace(r"^/node/\d+$", r"^/story/\d+$"))
         out = runner.invoke(cli, ["site", "check", str(wrong)])
         assert out.exit_code == 1
         assert "no link on the section page matches article_pattern" in out.output
@@ -114,7 +114,7 @@ def test_site_commands_infer_check_and_show(tmp_path):
         from crawler.sites import site_to_dict
         save_profile(db, "courier", url, site_to_dict(load_site_file(path)), "inferred")
         out = runner.invoke(cli, ["site", "show", "courier", "--db", str(db)])
-        assert out.exit_code == 0 and "article_pattern = '^/node/\\d+/$'" in out.output
+        assert out.exit_code == 0 and "article_pattern = '^/node/\\d+$'" in out.output
         out = runner.invoke(cli, ["site", "check", "courier", "--db", str(db)])
         assert out.exit_code == 0, out.output
 

@@ -59,7 +59,11 @@ def test_impossible_dates_are_dropped_not_stored(bad):
 
 
 def test_phone_numbers_and_copyright_years_are_not_dates():
-    found = find_dates(page(), "https://example.org/news/story.html",
+    # In the page htmldate reads, not only in the visible line: a phone number written like
+    # a date and a copyright span are free text, never a publication date.
+    footer = ("<p>Delegates met to discuss trade.</p><footer><p>Tel: 2021-07-15 ext. 12</p>"
+              "<p>Fax 010-6899-6263</p><p>Copyright 1998-2025 Beijing Review</p></footer>")
+    found = find_dates(page(body=footer), "https://example.org/news/story.html",
                        visible="Tel: 010-6899-6263 · Copyright 1998-2025 Beijing Review",
                        today=TODAY)
     assert found.published is None and found.conflict is None

@@ -3,6 +3,7 @@
 import pytest
 
 from pipelines.language import detect, detect_language, normalize_code
+from tests.conftest import ROOT
 
 ENGLISH = ("China now stands as Central Asia's top trading partner and major investment "
            "source. In 2024, two-way trade reached roughly 95 billion dollars.")
@@ -21,6 +22,26 @@ def test_detects_with_probability(text, code):
 def test_is_repeatable():
     mixed = ENGLISH + " " + FRENCH
     assert len({detect(mixed) for _ in range(20)}) == 1
+
+
+def test_is_repeatable_across_processes():
+    """Each crawl is a new process (and each extraction worker): the answer must not
+    depend on the process's hash seed or on what it detected before."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    mixed = ENGLISH + " " + FRENCH
+    script = ("import json, sys; from pipelines.language import detect; "
+              "print(json.dumps(detect(sys.argv[1])))")
+    answers = set()
+    for seed in ("0", "1", "12345"):
+        out = subprocess.run([sys.executable, "-c", script, mixed], capture_output=True,
+                             text=True, timeout=60, check=True, cwd=ROOT,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        answers.add(tuple(json.loads(out.stdout)))
+    assert answers == {tuple(detect(mixed))}
 
 
 @pytest.mark.parametrize("text", [None, "", "   ", "12345 67890 2025-06-23", "Hello",

@@ -297,3 +297,57 @@ def test_a_one_off_extraction_keeps_the_canonical_link_as_written(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["url"] == canonical_link
     assert [r["url"] for r in query(db, "select url from articles")] == [canonical_link]
+
+
+def etagged(body: str, etag: str, seen: list[str | None]):
+    """A page with an ETag that answers 304 to a matching If-None-Match."""
+    data = body.encode()
+
+    def run(h) -> None:
+        asked = h.headers.get("If-None-Match")
+        seen.append(asked)
+        if asked == etag:
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.end_headers()
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("ETag", etag)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+    return run
+
+
+def test_an_etag_revisit_answered_304_changes_only_last_seen(tmp_path):
+    asked: list[str | None] = []
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing([SLUGS[0]])),
+              SLUGS[0]: etagged(story(0), '"v1-abc"', asked)}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$")
+        first, _ = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        (row,) = query(db, "select * from articles")
+        assert row["etag"] == '"v1-abc"' and asked == [None]
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.execute("update articles set first_seen = datetime('now', '-2 days'), "
+                         "last_seen = datetime('now', '-2 days')")
+        conn.close()
+        before = query(db, "select * from articles")[0]
+
+        server.targets.clear()
+        second, stats = run(site, db)
+        assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+        assert asked == [None, '"v1-abc"']
+        assert sorted(server.targets) == ["/robots.txt", "/world/", SLUGS[0]]
+        assert stats["newscrawl/articles/not_modified"] == 1
+        assert stats["downloader/response_status_count/304"] == 1
+        (after,) = query(db, "select * from articles")
+        assert after["last_seen"] > before["last_seen"]
+        changed = {k for k in after if after[k] != before[k]}
+        assert changed == {"last_seen", "run_id"}
+        assert query(db, "select count(*) n from versions")[0]["n"] == 0

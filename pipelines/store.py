@@ -209,6 +209,24 @@ def m006_issue11_withdrawn_reason(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("withdrawn_reason", str)
 
 
+# Skipped pages: reasons that the next fetch may not have (an empty 200 during a deploy, a
+# story page published before its body, a worker that timed out) are retried after these
+# many days since the last try, then given up; these never change by trying again.
+SKIP_RETRY_DAYS = (1, 3, 7)
+PERMANENT_SKIPS = ("not_html", "too_large", "not_article_url")
+
+
+@migrations()
+def m007_issue11_skip_retries(db: sqlite_utils.Database) -> None:
+    """Skipped pages are retried with back-off: how often they were tried, and when next
+    (NULL: never again).  Pages remembered before are retried once, a day after."""
+    db["skipped_pages"].add_column("tries", int)
+    db["skipped_pages"].add_column("next_try", str)
+    db.execute("update skipped_pages set tries = 1, next_try = datetime(last_seen, '+1 day') "
+               f"where reason not in ({', '.join('?' * len(PERMANENT_SKIPS))})",
+               PERMANENT_SKIPS)
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -356,8 +374,9 @@ def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
         known = KnownUrls(r[0] for r in conn.execute(
             "select url from articles where site = :s union all "
             "select l.url from aliases l join articles a on a.id = l.article_id "
-            "where a.site = :s union all select url from skipped_pages where site = :s",
-            {"s": site}))
+            "where a.site = :s union all select url from skipped_pages where site = :s "
+            "and (next_try is null or julianday(next_try) > julianday(:now))",
+            {"s": site, "now": now.isoformat()}))
         params: dict[str, Any] = {"site": site, "now": now.isoformat()}
         params.update({f"d{i}": float(d) for i, d in enumerate(revisit_days)})
         due = tuple(dict(r) for r in conn.execute(
@@ -536,6 +555,10 @@ class Store:
         now = now or utcnow()
         self._begin()
         names = (article.url, fetched_url, article.page_url, *redirects)
+        urls = [u for u in dict.fromkeys(names) if u]
+        # A page skipped before that has its article now (retried) is skipped no more.
+        self.db.execute(f"delete from skipped_pages where url in ({', '.join('?' * len(urls))})",
+                        urls)
         existing = next((row for row in (self.find(u) for u in dict.fromkeys(names) if u)
                          if row is not None), None)
         fields = {
@@ -653,14 +676,23 @@ class Store:
         return self._done(Saved(outcome, row["id"], row["url"]))
 
     def skip(self, url: str, site: str, reason: str, now: str | None = None) -> None:
-        """Remember an article-shaped URL that gave no article, so it counts as known."""
+        """Remember an article-shaped URL that gave no article, so it counts as known until
+        its next try (:data:`SKIP_RETRY_DAYS` after each try; never for
+        :data:`PERMANENT_SKIPS`, nor after the last back-off)."""
         now = now or utcnow()
         self._begin()
+        row = self.db.execute("select tries from skipped_pages where url = ?", [url]).fetchone()
+        tries = (row[0] or 1) + 1 if row else 1
+        next_try = None
+        if reason not in PERMANENT_SKIPS and tries <= len(SKIP_RETRY_DAYS):
+            when = datetime.fromisoformat(now) + timedelta(days=SKIP_RETRY_DAYS[tries - 1])
+            next_try = when.isoformat(timespec="seconds")
         self.db.execute(
-            "insert into skipped_pages (url, site, reason, first_seen, last_seen) "
-            "values (?, ?, ?, ?, ?) on conflict(url) do update set "
-            "reason = excluded.reason, last_seen = excluded.last_seen",
-            [url, site, reason, now, now])
+            "insert into skipped_pages (url, site, reason, first_seen, last_seen, tries, "
+            "next_try) values (?, ?, ?, ?, ?, ?, ?) on conflict(url) do update set "
+            "reason = excluded.reason, last_seen = excluded.last_seen, "
+            "tries = excluded.tries, next_try = excluded.next_try",
+            [url, site, reason, now, now, tries, next_try])
 
     def _done(self, saved: Saved) -> Saved:
         self.pending += 1

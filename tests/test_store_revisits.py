@@ -72,3 +72,32 @@ def test_changed_body_keeps_a_version_and_withdrawal_keeps_the_row(tmp_path):
     assert store.withdraw(OTHER).outcome == "unknown"
     store.close()
     assert crawl_state(tmp_path / "a.db", "bjreview", (1, 7)).due == ()
+
+
+def test_skipped_pages_back_off_1_3_7_days_then_stop_and_permanent_reasons_never_retry(tmp_path):
+    db = tmp_path / "a.db"
+    store = Store(db, batch_size=1)
+    page, video = "https://a.test/world/2025/story", "https://a.test/world/2025/video"
+    tried, waits = T0, []
+    for _ in range(4):
+        store.skip(page, "s", "no_body", now=iso(tried))
+        store.skip(video, "s", "not_html", now=iso(tried))
+        store.commit()
+        rows = {r["url"]: r for r in store.rows("select * from skipped_pages")}
+        next_try = rows[page]["next_try"]
+        waits.append(next_try and datetime.fromisoformat(next_try) - tried)
+        assert rows[video]["next_try"] is None
+        # Known (not fetched) until the next try is due, then a link to try again.
+        assert page in crawl_state(db, "s", (), now=tried + timedelta(hours=1)).known
+        if rows[page]["next_try"] is not None:
+            due = datetime.fromisoformat(rows[page]["next_try"]) + timedelta(minutes=1)
+            assert page not in crawl_state(db, "s", (), now=due).known
+            assert video in crawl_state(db, "s", (), now=due).known
+            tried = due
+    assert waits == [timedelta(days=1), timedelta(days=3), timedelta(days=7), None]
+    assert rows[page]["tries"] == 4
+    # Stored at last (a retry found the body): no longer a skipped page.
+    store.save(article(URL), "s", fetched_url=page, now=iso(tried))
+    store.commit()
+    assert [r["url"] for r in store.rows("select url from skipped_pages")] == [video]
+    store.close()

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.conftest import FAST, newscrawl, query
 from tests.fixture_site import ARTICLES
-from tests.hostile import article_html, hostile, html, listing, redirect, status
+from tests.hostile import article_html, hostile, html, listing, redirect, sequence, status
 
 STORIES = [a for a in ARTICLES if a.lang == "en"]
 
@@ -351,3 +351,44 @@ def test_an_etag_revisit_answered_304_changes_only_last_seen(tmp_path):
         changed = {k for k in after if after[k] != before[k]}
         assert changed == {"last_seen", "run_id"}
         assert query(db, "select count(*) n from versions")[0]["n"] == 0
+
+
+def test_a_page_empty_on_the_first_run_is_retried_and_stored_a_permanent_skip_is_not(tmp_path):
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing(SLUGS)), SLUGS[2]: html(story(2)),
+              # Published before its body (an empty 200 during a deploy), then complete.
+              SLUGS[0]: sequence(html("<html><head><title>x</title></head><body></body></html>"),
+                                 html(story(0))),
+              # Removed and sent to a topic page: no retry will make it an article.
+              SLUGS[1]: redirect("/world/topics/summit", 301),
+              "/world/topics/summit": html(story(1))}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$")
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert [r["url"] for r in query(db, "select url from articles")] == [base + SLUGS[2]]
+        skipped = {r["url"].removeprefix(base): r for r in query(db, "select * from skipped_pages")}
+        assert {u: (r["reason"], r["tries"]) for u, r in skipped.items()} == {
+            SLUGS[0]: ("no_body", 1), SLUGS[1]: ("not_article_url", 1)}
+        assert skipped[SLUGS[0]]["next_try"] > skipped[SLUGS[0]]["last_seen"]
+        assert skipped[SLUGS[1]]["next_try"] is None
+
+        # Before the next try is due, both are known: only robots.txt and the listing.
+        server.targets.clear()
+        run(site, db)
+        assert sorted(server.targets) == ["/robots.txt", "/world/"]
+
+        # A day later the empty page is tried again, and now holds its story.
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.execute("update skipped_pages set next_try = datetime('now', '-1 minute') "
+                         "where next_try is not null")
+        conn.close()
+        server.targets.clear()
+        third, stats = run(site, db)
+        assert third.returncode == 0, third.stdout + third.stderr[-3000:]
+        assert sorted(server.targets) == ["/robots.txt", "/world/", SLUGS[0]]
+        assert [r["url"] for r in query(db, "select url from articles order by id")] == [
+            base + SLUGS[2], base + SLUGS[0]]
+        assert [r["url"] for r in query(db, "select url from skipped_pages")] == [base + SLUGS[1]]

@@ -350,7 +350,7 @@ RUN_COLUMNS = [
     ("finish_reason", "reason"), ("mode", "mode"), ("listing_pages", "listing"),
     ("articles_fetched", "fetched"), ("new", "new"), ("updated", "updated"),
     ("unchanged", "unchanged"), ("not_modified", "304"), ("withdrawn", "withdrawn"),
-    ("duplicates", "dups"), ("errors", "errors"),
+    ("duplicates", "dups"), ("skipped", "skipped"), ("errors", "errors"),
 ]
 
 
@@ -388,7 +388,7 @@ def runs(db: str, last: int, as_json: bool) -> None:
     if as_json:
         for row in rows:
             record = {k: row[k] for k in row.keys() if k != "stats"}
-            for key in ("duplicates_by_kind", "errors_by_kind"):
+            for key in ("duplicates_by_kind", "skipped_by_kind", "errors_by_kind"):
                 record[key] = json.loads(record[key]) if record.get(key) else {}
             click.echo(json.dumps(record, ensure_ascii=False))
         return

@@ -209,6 +209,9 @@ def m006_issue11_withdrawn_reason(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("withdrawn_reason", str)
 
 
+# What the ledger counts as errors: final failures by kind, and spider exceptions.
+ERROR_STATS = ("newscrawl/errors/", "spider_exceptions/")
+
 # Skipped pages: reasons that the next fetch may not have (an empty 200 during a deploy, a
 # story page published before its body, a worker that timed out) are retried after these
 # many days since the last try, then given up; these never change by trying again.
@@ -225,6 +228,13 @@ def m007_issue11_skip_retries(db: sqlite_utils.Database) -> None:
     db.execute("update skipped_pages set tries = 1, next_try = datetime(last_seen, '+1 day') "
                f"where reason not in ({', '.join('?' * len(PERMANENT_SKIPS))})",
                PERMANENT_SKIPS)
+
+
+@migrations()
+def m008_issue11_run_skips(db: sqlite_utils.Database) -> None:
+    """Skips apart from errors in the ledger, as the crawl's summary shows them."""
+    db["runs"].add_column("skipped", int)
+    db["runs"].add_column("skipped_by_kind", str)
 
 
 def utcnow() -> str:
@@ -726,17 +736,18 @@ class Store:
             "not_modified": stats.get("newscrawl/articles/not_modified", 0),
             "withdrawn": stats.get("newscrawl/articles/withdrawn", 0),
             "duplicates_by_kind": by_kind("newscrawl/dedup/"),
-            "errors_by_kind": by_kind("newscrawl/errors/", "newscrawl/skipped/",
-                                      "spider_exceptions/", "downloader/exception_type_count/"),
+            # As the summary counts them: a page without an article is a skip, not an error,
+            # and a download failure is one error however many tries it took (the tries are
+            # in ``stats``, downloader/exception_type_count/*).
+            "errors_by_kind": by_kind(*ERROR_STATS),
+            "skipped_by_kind": by_kind("newscrawl/skipped/"),
+            "skipped": sum(v for k, v in stats.items() if k.startswith("newscrawl/skipped/")),
             "pages": stats.get("response_received_count", 0),
             "new": stats.get("newscrawl/articles/new", 0),
             "updated": stats.get("newscrawl/articles/updated", 0),
             "unchanged": stats.get("newscrawl/articles/unchanged", 0),
             "duplicates": sum(v for k, v in stats.items() if k.startswith("newscrawl/dedup/")),
-            "errors": sum(v for k, v in stats.items()
-                          if k.startswith(("newscrawl/skipped/", "newscrawl/errors/",
-                                           "spider_exceptions/",
-                                           "downloader/exception_type_count/"))),
+            "errors": sum(v for k, v in stats.items() if k.startswith(ERROR_STATS)),
         }
         with self.db.atomic():
             self.db["runs"].update(run_id, {

@@ -175,7 +175,9 @@ def test_runs_command_prints_the_ledger(site_url, tmp_path):
     first = json.loads(newscrawl("runs", "--db", str(db), "--json").stdout.splitlines()[0])
     assert (first["new"], first["articles_fetched"]) == (10, 12)
     assert first["duplicates_by_kind"] == {"exact": 1}
-    assert first["errors_by_kind"] == {"no_body": 1}
+    # A page without an article is a skip, as the crawl's summary says, not an error.
+    assert first["skipped_by_kind"] == {"no_body": 1} and first["skipped"] == 1
+    assert first["errors_by_kind"] == {} and first["errors"] == 0
 
     missing = newscrawl("runs", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 1 and "crawl first" in missing.stderr

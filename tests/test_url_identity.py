@@ -392,3 +392,31 @@ def test_a_page_empty_on_the_first_run_is_retried_and_stored_a_permanent_skip_is
         assert [r["url"] for r in query(db, "select url from articles order by id")] == [
             base + SLUGS[2], base + SLUGS[0]]
         assert [r["url"] for r in query(db, "select url from skipped_pages")] == [base + SLUGS[1]]
+
+
+def test_skips_and_errors_are_counted_alike_in_the_summary_the_ledger_and_runs(tmp_path):
+    from tests.hostile import reset
+
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing(SLUGS)), SLUGS[0]: html(story(0)),
+              SLUGS[1]: reset,  # fails on every try
+              SLUGS[2]: html("<html><head><title>Soon</title></head><body><p>Soon.</p></body></html>")}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$")
+        result, stats = run(site, db, "-s", "RETRY_TIMES=2", "-s", "NEWSCRAWL_RETRY_BACKOFF=0")
+    assert server.targets.count(SLUGS[1]) == 3  # the first try and two retries
+    assert sum(v for k, v in stats.items() if k.startswith("downloader/exception_type_count/")) == 3
+    assert "Skipped: no article body 1" in result.stdout
+    (errors,) = [line for line in result.stdout.splitlines() if line.startswith("Errors: ")]
+    assert errors.endswith(" 1") and "," not in errors  # one failed page, one error
+    (run_row,) = query(db, "select * from runs")
+    assert (run_row["skipped"], run_row["errors"]) == (1, 1)
+    assert json.loads(run_row["skipped_by_kind"]) == {"no_body": 1}
+    assert sum(json.loads(run_row["errors_by_kind"]).values()) == 1
+    (record,) = [json.loads(line) for line in
+                 newscrawl("runs", "--db", str(db), "--json").stdout.splitlines()]
+    assert (record["skipped"], record["errors"]) == (1, 1)
+    table = newscrawl("runs", "--db", str(db)).stdout.splitlines()
+    header, row = table[0].split(), table[2].split()
+    assert (row[header.index("skipped")], row[header.index("errors")]) == ("1", "1")

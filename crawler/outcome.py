@@ -158,6 +158,16 @@ def judge(stats: dict[str, Any], host: str, db_path: str, *, mode: str | None = 
                            "requested (RFC 9309)")
         return Verdict("FAILED", f"{host}: {_why_unreachable(stats)}", tuple(reasons),
                        EXIT_UNREACHABLE)
+    if (stats.get("newscrawl/pages/listing") and stats.get("newscrawl/links/listing_other")
+            and not stats.get("newscrawl/links/listing_article")
+            and not stats.get("newscrawl/pages/article")):
+        sample = str(stats.get("newscrawl/links/listing_other_sample", "")).split()
+        return Verdict("FAILED", f"{host}: no link on the listing pages matches the profile's "
+                       "article pattern", (
+                           f"{stats['newscrawl/links/listing_other']} other links were seen, "
+                           "e.g. " + ", ".join(sample[:3]),
+                           "is this the site the profile is for? `newscrawl site infer URL` "
+                           "proposes a profile, `newscrawl site check` tests one"), EXIT_FAILED)
     problem = failure_reason(stats, max_failure_ratio)
     errors = {reason_words(k.rsplit("/", 1)[-1]): v for k, v in stats.items()
               if k.startswith(("newscrawl/errors/", "newscrawl/skipped/extract_"))

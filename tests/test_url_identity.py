@@ -420,3 +420,22 @@ def test_skips_and_errors_are_counted_alike_in_the_summary_the_ledger_and_runs(t
     table = newscrawl("runs", "--db", str(db)).stdout.splitlines()
     header, row = table[0].split(), table[2].split()
     assert (row[header.index("skipped")], row[header.index("errors")]) == ("1", "1")
+
+
+def test_a_profile_whose_article_pattern_matches_no_listing_link_fails_and_shows_links(tmp_path):
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing([*SLUGS, "/about/", "/world/page-1"])),
+              "/world/page-1": html(listing(SLUGS))}
+    routes.update({path: html(story(i)) for i, path in enumerate(SLUGS)})
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        # Another site's pattern (bjreview's .html story URLs): nothing on this site matches.
+        site = write_site(tmp_path, base, r"^/World/\d{6}/t\d{8}_\d+\.html$")
+        result, stats = run(site, db)
+    assert result.returncode == 1, result.stdout
+    head, *reasons = result.stdout.splitlines()[:3]
+    assert head == (f"FAILED: {base.split('://')[1]}: no link on the listing pages matches the "
+                    "profile's article pattern")
+    assert f"e.g. {base}{SLUGS[0]}, {base}{SLUGS[1]}, {base}{SLUGS[2]}" in reasons[0]
+    assert stats["newscrawl/pages/listing"] == 2 and "newscrawl/pages/article" not in stats
+    assert query(db, "select finish_reason from runs") == [{"finish_reason": "finished"}]

@@ -85,6 +85,7 @@ class WorldSpider(scrapy.Spider):
         self.db_state = CrawlState(KnownUrls(), (), False)
         self.seen_links: set[str] = set()
         self.listed: set[str] = set()  # article links already counted on a listing page
+        self.other_links: list[str] = []  # a few listing links matching no pattern
         self.known_streak = 0
         self.stopped = False
 
@@ -168,6 +169,8 @@ class WorldSpider(scrapy.Spider):
             parts = urlsplit(url)
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             if self.site.is_article(path):
+                if pages is not None:
+                    self._count("links/listing_article")
                 if pages is not None and url not in self.listed:
                     self.listed.add(url)
                     self._count_for_stop(url in self.db_state.known)
@@ -182,6 +185,17 @@ class WorldSpider(scrapy.Spider):
             page = self.site.listing_page_number(path)
             if page is not None and pages is not None:
                 pages.append((page, link))
+            elif pages is not None:
+                self._other_link(url)
+
+    def _other_link(self, url: str) -> None:
+        """Count a listing page's link that is neither an article nor a listing page, and
+        keep the first few: a run whose listings hold no article link shows them."""
+        self._count("links/listing_other")
+        if len(self.other_links) < 5 and url not in self.other_links:
+            self.other_links.append(url)
+            self.crawler.stats.set_value("newscrawl/links/listing_other_sample",
+                                         " ".join(self.other_links))
 
     def _count_for_stop(self, known: bool) -> None:
         self.known_streak = self.known_streak + 1 if known else 0

@@ -439,3 +439,23 @@ def test_a_profile_whose_article_pattern_matches_no_listing_link_fails_and_shows
     assert f"e.g. {base}{SLUGS[0]}, {base}{SLUGS[1]}, {base}{SLUGS[2]}" in reasons[0]
     assert stats["newscrawl/pages/listing"] == 2 and "newscrawl/pages/article" not in stats
     assert query(db, "select finish_reason from runs") == [{"finish_reason": "finished"}]
+
+
+def test_two_stories_sharing_two_paragraphs_are_two_rows(tmp_path):
+    shared = POOL[60:62]  # e.g. the same background paragraphs under two headlines
+    pages = {SLUGS[0]: POOL[40:44] + shared, SLUGS[1]: POOL[50:54] + shared}
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing(list(pages)))}
+    routes.update({path: html(article_html(i, title=f"Story {i}: {paras[0][:50]}",
+                                           body="".join(f"<p>{p}</p>" for p in paras)))
+                   for i, (path, paras) in enumerate(pages.items())})
+    db = tmp_path / "a.db"
+    with hostile(routes) as (_server, base):
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$")
+        result, stats = run(site, db)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    stored = query(db, "select url, text from articles order by url")
+    assert [r["url"] for r in stored] == [base + p for p in sorted(pages)]
+    assert all(shared[0] in r["text"] for r in stored)
+    assert query(db, "select count(*) n from aliases")[0]["n"] == 0
+    assert not [k for k in stats if k.startswith("newscrawl/dedup/")]

@@ -11,7 +11,7 @@ DEMO_PORT ?= 8765
 PORT ?= 8001
 ARGS ?=
 
-.PHONY: venv crawl browse test demo screenshots readme bench bench-incremental bench-extraction clean
+.PHONY: venv crawl browse test demo screenshots readme bench bench-incremental bench-extraction bench-crawl clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,3 +76,7 @@ bench-incremental: venv
 bench-extraction: venv
 	$(PY) bench/extraction.py --passes 3
 	$(PY) bench/language.py
+
+## bench-crawl: the crawl's data path beside its limits (../shared/eval; 1,000 pages, 3 passes)
+bench-crawl: venv
+	$(PY) bench/crawl.py --pages 1000 --repeat 3

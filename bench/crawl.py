@@ -34,7 +34,6 @@ import json
 import os
 import random
 import re
-import signal
 import socket
 import sqlite3
 import statistics

@@ -14,6 +14,8 @@ from typing import Any
 from scrapy import signals
 from twisted.internet import task
 
+from pipelines.item_pipelines import percentile
+
 INTERVAL = 0.05
 
 
@@ -45,11 +47,6 @@ class ReactorLag:
             self.loop.stop()
         if not self.lags:
             return
-        ordered = sorted(self.lags)
-
-        def ms(share: float) -> float:
-            return round(1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
-
-        self.stats.set_value("newscrawl/reactor/lag_p50_ms", ms(0.50))
-        self.stats.set_value("newscrawl/reactor/lag_p99_ms", ms(0.99))
-        self.stats.set_value("newscrawl/reactor/lag_max_ms", ms(1.0))
+        for name, share in (("p50", 0.50), ("p99", 0.99), ("max", 1.0)):
+            self.stats.set_value(f"newscrawl/reactor/lag_{name}_ms",
+                                 round(1000 * percentile(self.lags, share), 1))

@@ -24,7 +24,6 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
 from pipelines import template as templates
-from pipelines.article import NoArticle
 from pipelines.reextract import reextract
 from pipelines.store import DatabaseLocked, RunLock, Saved, Store, StoreError
 from pipelines.template import Template, TemplateRules

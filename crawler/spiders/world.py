@@ -8,7 +8,7 @@ import io
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse

@@ -39,7 +39,7 @@ __all__ = ["Article", "NoArticle", "PageResult", "EXTRACTOR_VERSION", "extract",
            "find_standfirst", "join_split_bodies", "check_body", "has_letters"]
 
 # The stored page is compressed where it was parsed (a worker), not in the crawl's reactor.
-GZIP_LEVEL = 6
+GZIP_LEVEL = 3  # 2.4 ms a page against 5.1 ms at 6, for 11 % more bytes (bench pages)
 
 
 @dataclass
@@ -102,12 +102,13 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
     # One walk of the tree serves what the page teaches the template and its application,
     # on the page as learning sees it (before any rule removed anything).
     applying = _rules_in_use(template)
-    blocks = templates._blocks(tree) if (learn or applying) else None
-    printed = templates.page_print(blocks, samples=False) if learn and blocks is not None \
+    blocks = templates._blocks(tree, samples=False) if (learn or applying) else None
+    fps = templates.block_fps(blocks) if blocks is not None else None
+    printed = templates.page_print(blocks, samples=False, fps=fps) if learn and blocks is not None \
         else None
     if applying:
-        templates.apply(tree, template, blocks)
-    del blocks
+        templates.apply(tree, template, blocks, fps)
+    del blocks, fps
     for node in caption_nodes:
         _remove(node)
     xpaths = list(prune_xpaths or []) + (list(site.drop_xpaths) if site is not None else [])

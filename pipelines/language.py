@@ -123,6 +123,12 @@ class _ProbabilityMap:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def array(self) -> Any:
+        """The matrix as a numpy array, one row per n-gram (a view: nothing is copied)."""
+        import numpy as np
+
+        return np.frombuffer(self._matrix, dtype=np.float64).reshape(-1, self._width)
+
 
 def _langdetect_factory() -> Any:
     """langdetect's global factory, its profiles loaded from the cache (built on first use)."""
@@ -204,12 +210,81 @@ def _langid() -> Any:
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
 
 
+@lru_cache(maxsize=1)
+def _fast_detector_class() -> Any:
+    """langdetect's ``Detector`` with its two inner loops made cheap and its answer unchanged.
+
+    Per page, langdetect spends its time normalizing each character (a Unicode-block
+    lookup, made once per distinct character here) and multiplying 55 language
+    probabilities in a Python loop for each sampled n-gram (one float64 vector operation
+    here: the same products in the same order, so the same bits).  The sums that normalize
+    the vector stay Python's sequential ``sum``, so convergence is decided exactly as in
+    langdetect, and the random draws are the same calls on the same seeded generator."""
+    import numpy as np
+    from langdetect.detector import Detector
+    from langdetect.utils.ngram import NGram
+
+    normalized: dict[str, str] = {}
+
+    class FastDetector(Detector):
+        def __init__(self, factory: Any) -> None:
+            super().__init__(factory)
+            mapping = factory.word_lang_prob_map
+            self._row = mapping._rows.get
+            self._matrix = mapping.array()
+
+        def _extract_ngrams(self) -> list[str]:  # NGram.add_char / get, inlined
+            result: list[str] = []
+            known = self._row
+            grams, capital = " ", False
+            for ch in self.text:
+                norm = normalized.get(ch)
+                if norm is None:
+                    norm = normalized[ch] = NGram.normalize(ch)
+                last = grams[-1]
+                if last == " ":
+                    grams, capital = " ", False
+                    if norm == " ":
+                        continue
+                elif len(grams) >= NGram.N_GRAM:
+                    grams = grams[1:]
+                grams += norm
+                capital = last.isupper() if norm.isupper() else False
+                if capital:
+                    continue
+                for n in range(1, min(len(grams), NGram.N_GRAM) + 1):
+                    w = grams[-n:]
+                    if w != " " and known(w) is not None:
+                        result.append(w)
+            return result
+
+        def _init_probability(self) -> Any:
+            return np.array(super()._init_probability(), dtype=np.float64)
+
+        def _update_lang_prob(self, prob: Any, word: str | None, alpha: float) -> bool:
+            row = self._row(word) if word is not None else None
+            if row is None:
+                return False
+            prob *= alpha / self.BASE_FREQ + self._matrix[row]
+            return True
+
+        def _normalize_prob(self, prob: Any) -> float:
+            prob /= sum(prob.tolist())
+            return float(prob.max())
+
+        def _sort_probability(self, prob: Any) -> list[Any]:
+            return super()._sort_probability([float(p) for p in prob])
+
+    return FastDetector
+
+
 def _by_langdetect(sample: str) -> Detection:
     from langdetect.lang_detect_exception import LangDetectException
 
     factory = _langdetect_factory()
     try:
-        detector = factory.create()
+        detector = _fast_detector_class()(factory) \
+            if isinstance(factory.word_lang_prob_map, _ProbabilityMap) else factory.create()
         detector.append(sample)
         best = detector.get_probabilities()[0]
     except (LangDetectException, IndexError):

@@ -146,13 +146,16 @@ def _drop(el: etree._Element) -> None:
     parent.remove(el)
 
 
-def _blocks(root: etree._Element) -> List[Tuple[etree._Element, str, str, str]]:
+def _blocks(root: etree._Element,
+            samples: bool = True) -> List[Tuple[etree._Element, str, str, str]]:
     """(element, key, normalised text, raw text sample) for every element with text.
 
     The normalised text of an element is built bottom-up from its children's (normalising
     is compositional over the space-joined parts: whitespace collapsed, digits masked, case
     folded), so each piece of text is normalised once, not once per ancestor; the raw sample
-    keeps only the first ``SAMPLE_CHARS`` characters.  Elements come in document order."""
+    keeps only the first ``SAMPLE_CHARS`` characters (all samples are "" with ``samples``
+    False: a crawl's pages send the template fingerprints only).  Elements come in document
+    order."""
     out: List[Tuple[etree._Element, str, str, str]] = []
     body = root.find(".//body") if root.tag != "body" else root
     start = body if body is not None else root
@@ -169,14 +172,25 @@ def _blocks(root: etree._Element) -> List[Tuple[etree._Element, str, str, str]]:
 
     # texts bottom-up (children come after their parent in document order)
     norms: Dict[etree._Element, str] = {}
-    samples: Dict[etree._Element, str] = {}
+    texts: Dict[etree._Element, str] = {}
+    if not samples:
+        for el, _key in reversed(order):
+            parts = [normalize_text(el.text)] if el.text else []
+            for ch in el:
+                if ch in norms:
+                    parts.append(norms[ch])
+                if ch.tail:
+                    parts.append(normalize_text(ch.tail))
+            norms[el] = " ".join(p for p in parts if p)
+        return [(el, key, norms[el], "") for el, key in order
+                if norms[el] and _WORD.search(norms[el])]
     for el, _key in reversed(order):
         norm_parts = [normalize_text(el.text)] if el.text else []
         raw_parts = [_WS.sub(" ", el.text).strip()] if el.text else []
         for ch in el:
             if ch in norms:
                 norm_parts.append(norms[ch])
-                raw_parts.append(samples[ch])
+                raw_parts.append(texts[ch])
             if ch.tail:
                 norm_parts.append(normalize_text(ch.tail))
                 raw_parts.append(_WS.sub(" ", ch.tail).strip())
@@ -187,12 +201,12 @@ def _blocks(root: etree._Element) -> List[Tuple[etree._Element, str, str, str]]:
                 sample = f"{sample} {part}" if sample else part
                 if len(sample) >= SAMPLE_CHARS:
                     break
-        samples[el] = sample[:SAMPLE_CHARS]
+        texts[el] = sample[:SAMPLE_CHARS]
     for el, key in order:
         norm = norms[el]
         if not norm or not _WORD.search(norm):
             continue
-        out.append((el, key, norm, samples[el]))
+        out.append((el, key, norm, texts[el]))
     return out
 
 
@@ -407,12 +421,19 @@ class BodyPrint:
     lines: Dict[str, str]
 
 
+def block_fps(blocks: Sequence[Tuple[etree._Element, str, str, str]]) -> List[str]:
+    """The fingerprint of each of :func:`_blocks`' blocks, in order (computed once per page
+    and shared by learning and :func:`apply`)."""
+    return [_fp(key, norm) for _el, key, norm, _raw in blocks]
+
+
 def page_print(blocks: Sequence[Tuple[etree._Element, str, str, str]],
-               samples: bool = True) -> PagePrint:
-    """The :class:`PagePrint` of a page from its :func:`_blocks` (computed once per page)."""
+               samples: bool = True, fps: Sequence[str] | None = None) -> PagePrint:
+    """The :class:`PagePrint` of a page from its :func:`_blocks` (computed once per page)
+    and their :func:`block_fps` when the caller has them."""
     found: Dict[str, Tuple[str, str]] = {}
-    for _el, key, norm, raw in blocks:
-        found.setdefault(_fp(key, norm), (key, raw[:SAMPLE_CHARS]))
+    for (_el, key, _norm, raw), fp in zip(blocks, fps if fps is not None else block_fps(blocks)):
+        found.setdefault(fp, (key, raw[:SAMPLE_CHARS]))
     return PagePrint(_fp("page", " ".join(b[2] for b in blocks[:1])),
                      array("Q", (int(fp, 16) for fp in found)), found if samples else None)
 
@@ -530,23 +551,26 @@ def boilerplate_blocks(page: PageInput, template: Template) -> List[Tuple[str, s
 
 
 def apply(page: PageInput, template: Template,
-          blocks: Sequence[Tuple[etree._Element, str, str, str]] | None = None) -> etree._Element:
+          blocks: Sequence[Tuple[etree._Element, str, str, str]] | None = None,
+          fps: Sequence[str] | None = None) -> etree._Element:
     """Return the page's lxml tree with the learned boilerplate blocks removed.
 
     An element is removed only when its own whole text (in the same kind of container)
     recurred on enough pages, so unique text is never lost.  A tree passed in is
     modified in place.  ``blocks`` are the tree's :func:`_blocks` when the caller already
-    computed them (the extraction computes them once for learning and applying)."""
+    computed them (the extraction computes them once for learning and applying), ``fps``
+    their :func:`block_fps`."""
     root = _to_tree(page)
     if blocks is None:
         _strip_invisible(root)
     if template is None or template.n_pages == 0:
         return root
+    blocks = _blocks(root, samples=False) if blocks is None else blocks
     doomed = []
-    for el, key, norm, _raw in (_blocks(root) if blocks is None else blocks):
+    for (el, _key, _norm, _raw), fp in zip(blocks, fps if fps is not None else block_fps(blocks)):
         if not isinstance(el.tag, str) or el.tag.lower() in NEVER_REMOVE:
             continue
-        if template.is_boilerplate_block(_fp(key, norm)):
+        if template.is_boilerplate_block(fp):
             doomed.append(el)
     doomed_set = set(doomed)
     for el in doomed:

@@ -136,3 +136,26 @@ def test_simhash_fits_a_signed_sqlite_integer():
     value = simhash(PARAGRAPH)
     assert -(2 ** 63) <= value < 2 ** 63
     assert simhash_similarity(value, value) == 1.0
+
+
+def test_simhash_is_trafilaturas_value():
+    """Stored simhashes are compared across runs and versions: the faster vote must give
+    trafilatura's Simhash bit for bit (text without tokens included)."""
+    from trafilatura.deduplication import Simhash
+
+    from pipelines.dedup import normalize_text
+
+    for text in (PARAGRAPH, PARAGRAPH[:60], "中国和中亚五国元首在阿斯塔纳签署了条约。", "", " \n\t ",
+                 "— « » …", "Word " * 40):
+        expected = Simhash(normalize_text(text)).hash
+        assert simhash(text) == (expected - (1 << 64) if expected >= (1 << 63) else expected)
+
+
+@pytest.mark.parametrize("href", [
+    "/world/a b", "/world/é", "/world/it's", "/world/[x]", "/world/a|b", "/world/%zz",
+    "/world/ok-2024_06~x.html?q=1&r=(2)*3;4,5!@$", "/world/%E4%B8%AD"])
+def test_request_urls_skip_w3lib_only_when_it_would_change_nothing(href):
+    from w3lib.url import safe_url_string
+
+    links = site_links("https://news.example/", [href], GENERIC)
+    assert links.requests == [safe_url_string(f"https://news.example{href}")]

@@ -121,3 +121,20 @@ def test_a_site_serving_mojibake_gets_language_null_in_the_crawl(tmp_path):
     assert found[article_path(1)]["language"] is None
     assert found[article_path(1)]["language_probability"] is None
     assert found[article_path(2)]["language"] == "en"
+
+
+@pytest.mark.parametrize("text", [
+    ENGLISH, CHINESE, FRENCH, ENGLISH.upper(), "Привет, это короткий тест языка для детектора " * 3,
+    "Xin chào thế giới, đây là bài kiểm tra ngôn ngữ " * 3, "مرحبا بالعالم هذا اختبار للغة " * 3,
+    "日本語のテキストとカタカナ、ひらがなの文章です。" * 3, "NATO and the EU: USA, UK. " * 5])
+def test_fast_detector_gives_langdetects_probabilities(text):
+    """The detector's inner loops are rewritten for speed; its answer must be langdetect's,
+    probability for probability (same seed, same draws, same arithmetic)."""
+    from pipelines.language import _fast_detector_class, _langdetect_factory
+
+    factory = _langdetect_factory()
+    reference, fast = factory.create(), _fast_detector_class()(factory)
+    reference.append(text)
+    fast.append(text)
+    assert [(p.lang, p.prob) for p in fast.get_probabilities()] == \
+        [(p.lang, p.prob) for p in reference.get_probabilities()]

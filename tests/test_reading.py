@@ -38,6 +38,10 @@ def article_id(db, title: str) -> int:
 
 def test_reading_helpers():
     assert format_date("2025-06-23") == "23 June 2025"
+    # A day alone is the site's local day: its zone is said, unless it is the default UTC.
+    assert format_date("2025-06-23", "Asia/Shanghai") == "23 June 2025 (Asia/Shanghai)"
+    assert format_date("2025-06-23", "UTC") == "23 June 2025"
+    assert format_date("2025-06-23T14:05:00+08:00", "Asia/Shanghai") == "23 June 2025, 14:05 UTC+08:00"
     assert format_date("2025-06-23T14:05:00+08:00") == "23 June 2025, 14:05 UTC+08:00"
     assert format_date("2025-06-23T06:05:00Z") == "23 June 2025, 06:05 UTC"
     assert format_date("2025-06-23T14:05:00") == "23 June 2025, 14:05 (no time zone given)"
@@ -53,7 +57,8 @@ def test_article_page_reads_as_an_article(crawled_db):
     row = query(db, "select * from articles where title = ?", (REF.title,))[0]
     text = html(db, f"/-/newscrawl/article/{row['id']}")
     assert f"<h1>{REF.title}</h1>" in text
-    assert "By Ma Miaomiao" in text and "23 June 2025" in text and "bjreview" in text
+    assert row["published"] == "2025-06-23"  # the page gives a day: shown in the site's zone
+    assert "By Ma Miaomiao" in text and "23 June 2025 (Asia/Shanghai)" in text and "bjreview" in text
     assert f'href="{row["url"]}"' in text  # the original
     body = text[text.index('<div class="nc-body">'):text.index("</div>", text.index("nc-body"))]
     paragraphs = [p for p in row["text"].splitlines() if p.strip()]

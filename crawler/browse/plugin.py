@@ -168,6 +168,23 @@ async def _schema(db: Any) -> tuple[set[str], set[str]]:
     return tables, columns
 
 
+async def _site_zone(db: Any, tables: set[str], site: str | None) -> str | None:
+    """The time zone of the article's site: its stored profile's, else the built-in one's."""
+    import json
+
+    from crawler.sites import SITES
+
+    if site and "sites" in tables:
+        rows = (await db.execute("select profile from sites where name = ?", [site])).rows
+        try:
+            zone = json.loads(rows[0]["profile"]).get("timezone") if rows else None
+        except (ValueError, AttributeError):
+            zone = None
+        if zone:
+            return str(zone)
+    return SITES[site].timezone if site in SITES else None
+
+
 async def _article(datasette: Any, request: Any) -> Response:
     """The reading view of one article: headline, byline, date, body, captions, links."""
     db = datasette.get_database()
@@ -186,10 +203,11 @@ async def _article(datasette: Any, request: Any) -> Response:
     versions = ([dict(r) for r in (await db.execute(
         "select id, title, changed_at, replaced_at from versions where article_id = ? "
         "order by replaced_at desc", [article_id])).rows] if "versions" in tables else [])
+    zone = await _site_zone(db, tables, row.get("site"))
     context = {
         "row": row, "byline": reading.byline(row.get("authors")),
-        "published": reading.format_date(row.get("published")),
-        "modified": reading.format_date(row.get("modified")),
+        "published": reading.format_date(row.get("published"), zone),
+        "modified": reading.format_date(row.get("modified"), zone),
         "paragraphs": reading.paragraphs(row.get("text")),
         "standfirst": reading.standfirst(row.get("description"),
                                          reading.paragraphs(row.get("text"))),

@@ -11,15 +11,20 @@ from datetime import date, datetime
 from typing import Any
 
 
-def format_date(value: str | None) -> str:
+def format_date(value: str | None, zone: str | None = None) -> str:
     """``2025-06-23`` -> ``23 June 2025``; a date-time keeps its time and zone
     (``2025-06-23T14:05:00+08:00`` -> ``23 June 2025, 14:05 UTC+08:00``); a time without a
-    zone says so; anything unparseable is shown as stored."""
+    zone says so; anything unparseable is shown as stored.
+
+    ``zone`` is the site's time zone (its profile's): a page that gives only a day gives
+    it in the site's local time, so the reader is told which (``23 June 2025
+    (Asia/Shanghai)``); UTC, every profile's default, is not worth saying."""
     if not value:
         return ""
     try:
         if len(value) == 10:
-            return f"{date.fromisoformat(value):%-d %B %Y}"
+            day = f"{date.fromisoformat(value):%-d %B %Y}"
+            return f"{day} ({zone})" if zone and zone != "UTC" else day
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value

@@ -20,6 +20,8 @@ from array import array
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import numpy as np
+
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
@@ -31,6 +33,11 @@ from pipelines.worker import ExtractFailed, ExtractWorkers, RulesFile, translate
 from pipelines.writer import Writer
 
 logger = logging.getLogger(__name__)
+
+
+def _sorted_fps(fps: Any) -> np.ndarray:
+    """Template fingerprints (16 hex digits each) as a sorted array of 8-byte integers."""
+    return np.sort(np.fromiter((int(fp, 16) for fp in fps), dtype=np.uint64, count=len(fps)))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -66,9 +73,13 @@ class DataPath:
         self._unapplied = 0
         # What each page stored in this run was extracted with, compactly: which rules, and
         # the block and line fingerprints it held, so the end of the run re-extracts only the
-        # pages that rules learned later would change.
-        self.versions: dict[str, TemplateRules] = {}
-        self.shaped: list[tuple[int, str, array, array]] = []
+        # pages that rules learned later would change.  Both stay small whatever the run's
+        # length: each version's rules as sorted 8-byte fingerprints (not sets of strings,
+        # ten times the bytes, one set per refresh), each page's fingerprints in a temporary
+        # file (a few kilobytes a page) with only their place in it kept in memory.
+        self.versions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.shaped = tempfile.TemporaryFile(prefix="newscrawl-shaped-")
+        self.shaped_index: list[tuple[int, str, int, int]] = []  # id, version, blocks, lines
         self._pool: ExtractWorkers | None = None
         self._lock = threading.Lock()
         self._slots: asyncio.Semaphore | None = None
@@ -110,41 +121,50 @@ class DataPath:
         self.publish(template.rules())
 
     def publish(self, rules: TemplateRules) -> None:
-        self.versions.setdefault(rules.version, rules)
+        if rules.version not in self.versions:
+            self.versions[rules.version] = (_sorted_fps(rules.blocks), _sorted_fps(rules.lines))
         self.rules = rules
         self.rules_file = RulesFile(rules, self._rules_dir.name)
 
     def stored(self, article_id: int, result: Any) -> None:
         """Remember what a stored page was extracted with (called in the writer thread)."""
         blocks = result.page_print.fps if result.page_print is not None else array("Q")
-        lines = result.body_print.lines if result.body_print is not None else ()
-        self.shaped.append((article_id, result.template_version, blocks,
-                            array("Q", (int(fp, 16) for fp in lines))))
+        lines = array("Q", (int(fp, 16) for fp in result.body_print.lines)) \
+            if result.body_print is not None else array("Q")
+        blocks.tofile(self.shaped)
+        lines.tofile(self.shaped)
+        self.shaped_index.append((article_id, result.template_version, len(blocks), len(lines)))
 
     def stale(self, final: TemplateRules) -> list[int]:
         """The pages of this run whose body the ``final`` rules would change: extracted
         with no rules (another extraction mode), with rules that ``final`` dropped, or
         holding a block or line that ``final`` added."""
-        added: dict[str, tuple[set[int], set[int]] | None] = {}  # per version; None: all
-        for version, used in self.versions.items():
+        final_blocks, final_lines = _sorted_fps(final.blocks), _sorted_fps(final.lines)
+        added: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}  # per version; None: all
+        for version, (blocks, lines) in self.versions.items():
             if version == final.version:
                 continue
-            if not (used.blocks or used.lines) or used.blocks - final.blocks \
-                    or used.lines - final.lines:
+            if not (len(blocks) or len(lines)) or len(np.setdiff1d(blocks, final_blocks)) \
+                    or len(np.setdiff1d(lines, final_lines)):
                 added[version] = None
             else:
-                added[version] = ({int(fp, 16) for fp in final.blocks - used.blocks},
-                                  {int(fp, 16) for fp in final.lines - used.lines})
+                added[version] = (np.setdiff1d(final_blocks, blocks),
+                                  np.setdiff1d(final_lines, lines))
         ids = []
-        for article_id, version, blocks, lines in self.shaped:
+        self.shaped.flush()
+        self.shaped.seek(0)
+        for article_id, version, n_blocks, n_lines in self.shaped_index:
+            held = np.fromfile(self.shaped, dtype=np.uint64, count=n_blocks + n_lines)
             if version == final.version:
                 continue
-            if version not in added or added[version] is None:
+            if added.get(version) is None:
                 ids.append(article_id)
                 continue
             new_blocks, new_lines = added[version]
-            if not new_blocks.isdisjoint(blocks) or not new_lines.isdisjoint(lines):
+            if np.isin(held[:n_blocks], new_blocks).any() \
+                    or np.isin(held[n_blocks:], new_lines).any():
                 ids.append(article_id)
+        self.shaped.seek(0, 2)
         return sorted(set(ids))
 
     def learn(self, page: templates.PagePrint | None, body: templates.BodyPrint | None) -> None:

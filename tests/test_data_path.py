@@ -234,7 +234,7 @@ def test_a_crawl_reports_reactor_lag_and_lock_hold_and_leaves_nothing_to_reextra
     db, _manifest = crawled_db
     stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
     for key in ("newscrawl/reactor/lag_p99_ms", "newscrawl/store/lock_hold_p99_ms",
-                "newscrawl/store/commits"):
+                "newscrawl/store/commits", "newscrawl/gc/full_pauses", "newscrawl/gc/pause_max_ms"):
         assert key in stats, key
     assert stats["newscrawl/store/commits"] >= 1
     versions = {r["template_version"] for r in query(db, "select template_version from articles")}

@@ -730,10 +730,14 @@ def browse(db: str, port: int) -> None:
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Only articles published on or after this day.")
 @click.option("--language", metavar="CODE", help="Only articles detected in this language, e.g. en.")
+@click.option("--duplicates", is_flag=True,
+              help="Also the near copies of stored stories (rows with duplicate_of).")
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False,
               allow_dash=True), help="File to write; - is standard output.")
-def export(db: str, fmt: str, since: Any, language: str | None, output: str) -> None:
-    """Write the stored articles as JSON Lines or CSV, streaming (constant memory).
+def export(db: str, fmt: str, since: Any, language: str | None, duplicates: bool,
+           output: str) -> None:
+    """Write the stored articles as JSON Lines or CSV, streaming (constant memory), each
+    story once: near copies of a story are left out unless --duplicates.
 
     Example:
 
@@ -747,7 +751,8 @@ def export(db: str, fmt: str, since: Any, language: str | None, output: str) -> 
     conn = connect_readonly(existing_db(db))
     try:
         with open_output(output) as out:
-            count = export_articles(conn, out, fmt, since.date() if since else None, language)
+            count = export_articles(conn, out, fmt, since.date() if since else None, language,
+                                    duplicates)
     except sqlite3.Error as exc:
         raise click.ClickException(f"cannot read {db}: {exc} (is it a newscrawl database?)") from None
     except OSError as exc:

@@ -68,13 +68,19 @@ def open_output(target: str) -> Iterator[IO[str]]:
 
 
 def iter_articles(conn: sqlite3.Connection, since: date | None = None,
-                  language: str | None = None) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+                  language: str | None = None, duplicates: bool = False,
+                  ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """The article columns and a lazy cursor over matching rows, in ``id`` order.
 
     ``since`` keeps stories published on or after that day (undated ones drop out);
-    ``language`` keeps stories whose detected language is that code.
+    ``language`` keeps stories whose detected language is that code.  Near copies of a
+    stored story (rows with ``duplicate_of``) are left out unless ``duplicates``: an
+    export has each story once.
     """
     where, params = [], []
+    columns = {r[1] for r in conn.execute("pragma table_info(articles)")}
+    if not duplicates and "duplicate_of" in columns:  # a file made before m009 has none
+        where.append("duplicate_of is null")
     if since is not None:
         where.append("published >= ?")
         params.append(since.isoformat())
@@ -87,11 +93,11 @@ def iter_articles(conn: sqlite3.Connection, since: date | None = None,
 
 
 def export(conn: sqlite3.Connection, out: IO[str], fmt: str, since: date | None = None,
-           language: str | None = None) -> int:
+           language: str | None = None, duplicates: bool = False) -> int:
     """Write matching articles to ``out`` in ``fmt`` (jsonl or csv); return how many."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    columns, rows = iter_articles(conn, since, language)
+    columns, rows = iter_articles(conn, since, language, duplicates)
     count = 0
     if fmt == "csv":
         writer = csv.writer(out)

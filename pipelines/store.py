@@ -237,13 +237,26 @@ def m008_issue11_run_skips(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("skipped_by_kind", str)
 
 
+@migrations()
+def m009_issue11_near_duplicate_rows(db: sqlite_utils.Database) -> None:
+    """A near-duplicate keeps its text and page in a row of its own, marked with the story
+    it nearly repeats (an updated wire story under a new URL holds new sentences); browse
+    and export leave such rows out by default."""
+    db["articles"].add_column("duplicate_of", int)
+    db["articles"].create_index(["duplicate_of"])
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
 class Saved:
-    """What :meth:`Store.save` did: ``new``, ``updated``, ``unchanged`` or ``duplicate``."""
+    """What :meth:`Store.save` did: ``new``, ``updated``, ``unchanged`` or ``duplicate``.
+
+    For a duplicate, ``url`` is the story it repeats and ``article_id`` the row holding
+    this page: the story's own (an exact copy, an alias) or, for a near copy, its own row
+    marked ``duplicate_of``."""
 
     outcome: str
     article_id: int
@@ -555,8 +568,10 @@ class Store:
         URLs that redirected to it: all of them become aliases of the story, so none is
         fetched again as a new link.
 
-        A story is found by its URL or any alias; failing that, a body already stored under
-        another URL (exactly, or nearly by Simhash + shingles) makes this URL an alias of it.
+        A story is found by its URL or any alias; failing that, a body already stored
+        exactly under another URL makes this URL an alias of it, and a body nearly stored
+        (Simhash + shingles) gets a row of its own marked ``duplicate_of`` that story, so
+        what it adds is kept; a re-crawl of its URL updates that row.
         The page as fetched is kept for new and changed stories (``raw_gzip`` when a worker
         already compressed it, else ``raw``); an unchanged revisit does not rewrite it.
         """
@@ -618,27 +633,34 @@ class Store:
                 outcome = "updated"
             return self._done(Saved(outcome, article_id, existing["url"]))
 
+        # An exact copy is an alias of the story (nothing of it is new); a story's own row
+        # is preferred to a near copy's.
         duplicate = next(iter(self.db.query(
-            "select * from articles where site = ? and content_hash = ? limit 1",
-            [site, article.content_hash])), None)
-        kind = "exact"
-        if duplicate is None:
-            duplicate, kind = self._near(site, article), "near"
+            "select * from articles where site = ? and content_hash = ? "
+            "order by duplicate_of is not null, id limit 1", [site, article.content_hash])), None)
         if duplicate is not None:
             for url in names:
                 if url and url != duplicate["url"]:
-                    self._alias(url, duplicate["id"], kind, now)
+                    self._alias(url, duplicate["id"], "exact", now)
             self._update(duplicate["id"], {"last_seen": now})
-            return self._done(Saved("duplicate", duplicate["id"], duplicate["url"], kind))
+            return self._done(Saved("duplicate", duplicate["id"], duplicate["url"], "exact"))
+        near = self._near(site, article)
+        if near is not None and near["duplicate_of"] is not None:
+            near = self.db["articles"].get(near["duplicate_of"])  # the story, not a copy of it
 
+        # A new story, or a near copy of one: a row of its own either way, so its text and
+        # page are kept (a re-crawl of it finds this row by URL and updates it).
         article_id = self._insert(
             "articles",
-            {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields})
+            {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields,
+             "duplicate_of": near["id"] if near is not None else None})
         self._index_simhash(article_id, article.simhash)
         self._page(article_id, *page)
         for url in names:
             if url and url != article.url:
                 self._alias(url, article_id, "redirect" if url in redirects else "url", now)
+        if near is not None:
+            return self._done(Saved("duplicate", article_id, near["url"], "near"))
         return self._done(Saved("new", article_id, article.url))
 
     def _page(self, article_id: int, raw_gzip: bytes | None, raw: bytes | None,

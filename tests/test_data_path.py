@@ -289,7 +289,8 @@ def test_a_near_duplicate_is_found_through_the_index(tmp_path):
     edited = text.replace("trade", "commerce", 2)
     other = article(2, edited)
     saved = store.save(other, SITE)
-    assert (saved.outcome, saved.kind, saved.article_id) == ("duplicate", "near", first.article_id)
+    assert (saved.outcome, saved.kind, saved.url) == ("duplicate", "near", first.url)
+    assert store.find(other.url)["duplicate_of"] == first.article_id
     store.close()
 
 

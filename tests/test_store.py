@@ -1,5 +1,6 @@
 """Store: migrations, one row per story, aliases, atomic batches, WAL, FTS, the run ledger."""
 
+import gzip
 import sqlite3
 
 import pytest
@@ -63,13 +64,30 @@ def test_exact_duplicate_under_another_url_becomes_an_alias(store):
     assert store.count() == 1
 
 
-def test_near_duplicate_becomes_an_alias(store):
-    store.save(article(URL), "bj")
+def test_a_near_duplicate_keeps_its_text_in_a_row_marked_duplicate_of(store):
+    first = store.save(article(URL), "bj", raw=b"<html>the story</html>")
+    store.commit()
+    before = next(store.rows())
     edited = BODY.replace("more than 10", "over ten")
-    saved = store.save(article(OTHER, edited), "bj")
-    assert (saved.outcome, saved.kind) == ("duplicate", "near")
-    kinds = [r["kind"] for r in store.rows("select kind from aliases")]
-    assert kinds == ["near"]
+    saved = store.save(article(OTHER, edited), "bj", raw=b"<html>the copy</html>")
+    assert (saved.outcome, saved.kind, saved.url) == ("duplicate", "near", URL)
+    assert saved.article_id != first.article_id
+    story, copy = store.rows()
+    assert story == before  # the story it copies is untouched
+    assert (copy["url"], copy["duplicate_of"], copy["text"]) == (OTHER, first.article_id, edited)
+    assert list(store.rows("select url from aliases")) == []
+    pages = {r["article_id"]: gzip.decompress(r["html_gzip"])
+             for r in store.rows("select article_id, html_gzip from pages")}
+    assert pages == {first.article_id: b"<html>the story</html>",
+                     copy["id"]: b"<html>the copy</html>"}
+    # A re-crawl of the copy updates its row (its old text a version), never adds one.
+    again = store.save(article(OTHER, edited + "\nA correction was added."), "bj")
+    assert (again.outcome, again.article_id) == ("updated", copy["id"])
+    assert store.count() == 2
+    assert [r["text"] for r in store.rows("select text from versions")] == [edited]
+    # A third near copy is marked as a copy of the story, not of the copy.
+    third = store.save(article(OTHER + "?x", edited.replace("Tajik", "the Tajik")), "bj")
+    assert store.find(OTHER + "?x")["duplicate_of"] == first.article_id, third
 
 
 def test_fetched_url_differing_from_canonical_is_recorded(store):

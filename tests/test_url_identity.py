@@ -459,3 +459,103 @@ def test_two_stories_sharing_two_paragraphs_are_two_rows(tmp_path):
     assert all(shared[0] in r["text"] for r in stored)
     assert query(db, "select count(*) n from aliases")[0]["n"] == 0
     assert not [k for k in stats if k.startswith("newscrawl/dedup/")]
+
+
+# -- near copies ----------------------------------------------------------------------------
+# What an agency adds when it updates a story: a new first paragraph, about 15 % of the text.
+WIRE_UPDATE = ("Updated on Tuesday evening: officials confirmed after the meeting that a "
+               "second round of talks will open next month, that the working groups on customs "
+               "and rail freight will report by the end of the year, and that ministers from "
+               "the five countries expect to sign the first agreements at a summit planned for "
+               "the spring.")
+
+
+def browse(db: Path, path: str):
+    """``path`` of an in-process Datasette on ``db``: the JSON rows, or the page's text."""
+    import asyncio
+
+    from crawler.browse import make_datasette
+
+    async def get():
+        return await make_datasette(db).client.get(path)
+    response = asyncio.run(get())
+    assert response.status_code == 200, response.text[:500]
+    return response.json() if ".json" in path else response.text
+
+
+def test_an_updated_wire_story_under_a_new_url_keeps_its_text_in_a_row_of_its_own(tmp_path):
+    paras = STORIES[0].body[:6]
+    wire = article_html(0, title=STORIES[0].title, body="".join(f"<p>{p}</p>" for p in paras))
+    update = [WIRE_UPDATE, *paras]
+    corrected = [*update[:-1], update[-1] + " An earlier version misspelt a minister's name."]
+    updated = [article_html(0, title=f"{STORIES[0].title} (updated)",
+                            body="".join(f"<p>{p}</p>" for p in body))
+               for body in (update, corrected)]
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing(SLUGS[:2])), SLUGS[0]: html(wire), SLUGS[1]: html(story(1)),
+              # The agency's update, republished under a new URL; later corrected in place.
+              SLUGS[2]: sequence(html(updated[0]), html(updated[1]))}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$")
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert stats["newscrawl/articles/new"] == 2
+        (original,) = query(db, "select * from articles where url = ?", (base + SLUGS[0],))
+
+        routes["/world/"] = html(listing([SLUGS[2], *SLUGS[:2]]))
+        server.targets.clear()
+        second, stats = run(site, db)
+        assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+        assert sorted(server.targets) == ["/robots.txt", "/world/", SLUGS[2]]
+        assert stats["newscrawl/dedup/near"] == 1 and "newscrawl/articles/new" not in stats
+        rows = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
+        assert len(rows) == 3
+        assert rows[SLUGS[0]] == original  # the story it updates is untouched
+        copy = rows[SLUGS[2]]
+        assert (copy["url"], copy["duplicate_of"]) == (base + SLUGS[2], original["id"])
+        assert WIRE_UPDATE in copy["text"] and WIRE_UPDATE not in original["text"]
+        assert sorted(r["article_id"] for r in query(db, "select article_id from pages")) == \
+            sorted(r["id"] for r in rows.values())
+        assert query(db, "select count(*) n from aliases")[0]["n"] == 0
+
+        # Browse and export show each story once; the copy is a click (or a flag) away.
+        listed = browse(db, "/a/articles.json?_shape=array")
+        assert sorted(r["url"] for r in listed) == [base + SLUGS[0], base + SLUGS[1]]
+        shown = browse(db, "/a/articles.json?_shape=array&_nc_duplicates=1")
+        assert len(shown) == 3
+        latest = browse(db, "/a/latest.json?_shape=array")
+        assert sorted(r["url"] for r in latest) == [base + SLUGS[0], base + SLUGS[1]]
+        # Search finds the copy for the words only it has, and never beside its story.
+        found = browse(db, "/-/newscrawl/search?q=rail+freight")
+        assert f"/-/newscrawl/article/{copy['id']}\"" in found
+        assert f"/-/newscrawl/article/{original['id']}\"" not in found
+        found = browse(db, "/-/newscrawl/search?q=Rio+de+Janeiro")
+        assert f"/-/newscrawl/article/{original['id']}\"" in found
+        assert f"/-/newscrawl/article/{copy['id']}\"" not in found
+        reading = browse(db, f"/-/newscrawl/article/{original['id']}")
+        assert f"/-/newscrawl/article/{copy['id']}\"" in reading  # "read this copy"
+        exported = newscrawl("export", "--db", str(db))
+        assert exported.returncode == 0, exported.stderr
+        assert sorted(json.loads(line)["url"] for line in exported.stdout.splitlines()) == [
+            base + SLUGS[0], base + SLUGS[1]]
+        everything = newscrawl("export", "--db", str(db), "--duplicates").stdout.splitlines()
+        assert len(everything) == 3
+
+        # The copy's revisit finds the correction: its own row is updated, no fourth row.
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.execute("update articles set first_seen = datetime('now', '-2 days'), "
+                         "last_seen = datetime('now', '-2 days') where id = ?", [copy["id"]])
+        conn.close()
+        server.targets.clear()
+        third, stats = run(site, db)
+        assert third.returncode == 0, third.stdout + third.stderr[-3000:]
+        assert sorted(server.targets) == ["/robots.txt", "/world/", SLUGS[2]]
+        assert stats["newscrawl/articles/updated"] == 1
+        rows = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
+        assert len(rows) == 3 and rows[SLUGS[0]] == original
+        assert rows[SLUGS[2]]["duplicate_of"] == original["id"]
+        assert "misspelt a minister's name" in rows[SLUGS[2]]["text"]
+        assert query(db, "select article_id, text from versions") == [
+            {"article_id": copy["id"], "text": copy["text"]}]

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from crawler.browse.chart import chart_html
+from crawler.browse.stories import for_columns
 
 __all__ = ["build_metadata", "load_metadata", "make_datasette", "write_chart"]
 
@@ -33,39 +34,45 @@ def database_name(path: str | Path) -> str:
     return Path(path).stem
 
 
-def _tables_and_sites(path: Path) -> tuple[set[str], list[str]]:
+def _tables_and_sites(path: Path) -> tuple[set[str], list[str], set[str]]:
+    """The file's tables and views, the sites its articles come from, and the articles
+    table's columns."""
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type in "
                                              "('table', 'view')")}
         sites = ([r[0] for r in conn.execute("select distinct site from articles order by 1")]
                  if "articles" in tables else [])
+        columns = {r[1] for r in conn.execute("pragma table_info(articles)")}
     finally:
         conn.close()
-    return tables, sites
+    return tables, sites, columns
 
 
 def build_metadata(path: str | Path) -> dict[str, Any]:
     """Datasette metadata for the database at ``path``.
 
     The template is placed under the database's name (Datasette keys metadata by name);
-    canned queries over tables this file lacks (an older schema, no run ledger) are dropped
-    rather than shown broken; the source names the sites the file actually holds.
+    canned queries over tables or columns this file lacks (an older schema, no run ledger)
+    are dropped rather than shown broken; the source names the sites the file actually holds.
     """
     from crawler.sites import SITES
 
     path = Path(path)
     meta = copy.deepcopy(load_metadata())
     database = meta.pop("database")
-    tables, sites = _tables_and_sites(path)
+    tables, sites, columns = _tables_and_sites(path)
     database["tables"] = {t: v for t, v in database["tables"].items() if t in tables}
     for table in database["tables"].values():
         # The column dictionary has its own page (/-/newscrawl/columns): a table page opens
         # on its rows, not on a list of column descriptions.
         table.pop("columns", None)
-    database["queries"] = {
-        name: q for name, q in database["queries"].items()
-        if set(TABLE_REFERENCE.findall(q["sql"])) <= tables}
+    queries = {}
+    for name, q in database["queries"].items():
+        sql = for_columns(q["sql"], columns)
+        if sql is not None and set(TABLE_REFERENCE.findall(sql)) <= tables:
+            queries[name] = {**q, "sql": sql}
+    database["queries"] = queries
     known = [SITES[s] for s in sites if s in SITES]
     if sites and len(known) == len(sites) == 1:
         meta["source_url"] = known[0].start_urls[0]

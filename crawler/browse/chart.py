@@ -13,11 +13,13 @@ from html import escape
 from pathlib import Path
 from typing import Callable
 
+from crawler.browse.stories import for_columns
+
 PER_DAY_BY_LANGUAGE = """
 select substr(published, 1, 10) as day, coalesce(language, 'undetected') as language,
   count(*) as articles
 from articles
-where published glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+where published glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' and duplicate_of is null
 group by day, 2
 order by day, 2
 """
@@ -30,8 +32,10 @@ MAX_X_TICKS = 8
 
 
 def per_day_by_language(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
-    """``(day, language, articles)`` for every day and language with a dated article."""
-    return [(d, lang, n) for d, lang, n in conn.execute(PER_DAY_BY_LANGUAGE)]
+    """``(day, language, articles)`` for every day and language with a dated article
+    (each story once: near copies are not counted)."""
+    columns = [r[1] for r in conn.execute("pragma table_info(articles)")]
+    return [(d, lang, n) for d, lang, n in conn.execute(for_columns(PER_DAY_BY_LANGUAGE, columns))]
 
 
 def nice_step(peak: int, ticks: int = 5) -> int:

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from crawler.browse import reading
 from crawler.browse.chart import PER_DAY_BY_LANGUAGE, chart_page
 from crawler.browse.search import Query, search_sql, snippet_for, marked
+from crawler.browse.stories import for_columns
 
 CSS_PATH = "/-/newscrawl/newscrawl.css"
 CHART_PATH = "/-/newscrawl/chart"
@@ -34,6 +35,10 @@ SEARCH_PATH = "/-/newscrawl/search"
 COLUMNS_PATH = "/-/newscrawl/columns"
 # ?_nc_withdrawn=1 shows withdrawn stories in the articles list; ?_nc_view=table all columns.
 SHOW_WITHDRAWN = "_nc_withdrawn"
+SHOW_DUPLICATES = "_nc_duplicates"
+# Rows the articles list leaves out unless asked: (column that is set, argument, words).
+HIDDEN_ROWS = (("withdrawn_at", SHOW_WITHDRAWN, "withdrawn stories hidden"),
+               ("duplicate_of", SHOW_DUPLICATES, "near copies of stories hidden"))
 TABLE_VIEW = "_nc_view"
 # In the table the body is a short scrollable box; on the row page it reads as paragraphs.
 # Column descriptions go in two compact columns, so the rows are not pushed off the screen.
@@ -148,7 +153,8 @@ async def _css() -> Response:
 
 async def _chart(datasette: Any) -> Response:
     db = datasette.get_database()
-    rows = [tuple(r) for r in (await db.execute(PER_DAY_BY_LANGUAGE)).rows]
+    _tables, columns = await _schema(db)
+    rows = [tuple(r) for r in (await db.execute(for_columns(PER_DAY_BY_LANGUAGE, columns))).rows]
     table = datasette.urls.table(db.name, "articles")
 
     def link(day: str, language: str) -> str:
@@ -192,7 +198,7 @@ async def _article(datasette: Any, request: Any) -> Response:
         article_id = int(request.url_vars["id"])
     except ValueError:
         raise NotFound("No such article") from None
-    tables, _columns = await _schema(db)
+    tables, columns = await _schema(db)
     found = (await db.execute("select * from articles where id = ?", [article_id])).rows
     if not found:
         raise NotFound(f"No article {article_id}")
@@ -200,6 +206,17 @@ async def _article(datasette: Any, request: Any) -> Response:
     aliases = ([dict(r) for r in (await db.execute(
         "select url, kind, first_seen from aliases where article_id = ? order by kind, url",
         [article_id])).rows] if "aliases" in tables else [])
+    copy_of = None
+    if "duplicate_of" in columns:  # near copies kept in rows of their own
+        aliases += [{**dict(r), "kind": "near", "href": ARTICLE_PATH.format(id=r["id"])}
+                    for r in (await db.execute(
+                        "select id, url, first_seen from articles where duplicate_of = ? "
+                        "order by id", [article_id])).rows]
+        if row.get("duplicate_of"):
+            story = (await db.execute("select id, title from articles where id = ?",
+                                      [row["duplicate_of"]])).rows
+            copy_of = ({"title": story[0]["title"],
+                        "href": ARTICLE_PATH.format(id=story[0]["id"])} if story else None)
     versions = ([dict(r) for r in (await db.execute(
         "select id, title, changed_at, replaced_at from versions where article_id = ? "
         "order by replaced_at desc", [article_id])).rows] if "versions" in tables else [])
@@ -214,7 +231,7 @@ async def _article(datasette: Any, request: Any) -> Response:
         "captions": reading.json_list(row.get("captions")),
         "variants": [a for a in aliases if a["kind"] == "url"],
         "duplicates": [a for a in aliases if a["kind"] != "url"],
-        "versions": versions, "database": db.name,
+        "versions": versions, "database": db.name, "copy_of": copy_of,
         "list_url": datasette.urls.table(db.name, "articles"),
         "row_url": datasette.urls.row(db.name, "articles", str(article_id)),
         "versions_url": datasette.urls.table(db.name, "versions"),
@@ -306,16 +323,22 @@ def register_routes() -> list[tuple[str, Any]]:
 @hookimpl
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
     """Withdrawn stories (a revisit found them gone) stay out of the articles list unless
-    ``?_nc_withdrawn=1``; their rows and text are kept."""
-    if table != "articles" or request.args.get(SHOW_WITHDRAWN):
+    ``?_nc_withdrawn=1``, and near copies of a story (``duplicate_of``) unless
+    ``?_nc_duplicates=1``; their rows and text are kept."""
+    if table != "articles":
+        return None
+    wanted = [(column, words) for column, arg, words in HIDDEN_ROWS
+              if not request.args.get(arg)]
+    if not wanted:
         return None
 
     async def inner() -> FilterArguments | None:
         columns = await datasette.get_database(database).table_columns("articles")
-        if "withdrawn_at" not in columns:
+        hidden = [(column, words) for column, words in wanted if column in columns]
+        if not hidden:
             return None
-        return FilterArguments(["withdrawn_at is null"],
-                               human_descriptions=["withdrawn stories hidden"])
+        return FilterArguments([f"{column} is null" for column, _ in hidden],
+                               human_descriptions=[words for _, words in hidden])
     return inner
 
 

@@ -79,6 +79,11 @@ def search_sql(query: Query, tables: set[str], columns: set[str]) -> tuple[str, 
     if mode in ("porter", "trigram"):
         fts = "articles_fts" if mode == "porter" else "articles_trigram"
         params["q"] = fts_match(query.terms)
+        if "duplicate_of" in columns:
+            # A near copy is found for the words only it has (an update's new sentences),
+            # never beside its story: each story once.
+            extra += (f" and (a.duplicate_of is null or a.duplicate_of not in "
+                      f"(select rowid from {fts} where {fts} match :q))")
         body = f"from {fts} join articles a on a.id = {fts}.rowid where {fts} match :q{extra}"
         results = (f"select {COLUMNS}, highlight({fts}, 0, char(2), char(3)) as title_marked, "
                    f"snippet({fts}, 1, char(2), char(3), '…', {SNIPPET_WORDS}) as snippet, "
@@ -90,6 +95,8 @@ def search_sql(query: Query, tables: set[str], columns: set[str]) -> tuple[str, 
             conditions.append(f"(instr(lower(a.title), :t{i}) or instr(lower(a.text), :t{i}))")
             counts.append(f"(length(a.text) - length(replace(lower(a.text), :t{i}, '')))"
                           f" / length(:t{i})")
+        if "duplicate_of" in columns:
+            extra += " and a.duplicate_of is null"
         body = f"from articles a where {' and '.join(conditions) or '0'}{extra}"
         results = (f"select {COLUMNS}, a.title as title_marked, null as snippet, a.text as text, "
                    f"{' + '.join(counts) or '0'} as hits {body} "

@@ -135,7 +135,7 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
     from scrapy.crawler import CrawlerProcess
 
     from crawler import console
-    from crawler.outcome import judge
+    from crawler.outcome import RunVerdict, judge
     from crawler.redact import install as redact_logs, remember_secrets
     from crawler.spiders.world import WorldSpider
     from crawler.summary import format_summary, summary_record
@@ -178,9 +178,12 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
     mode = ("full" if getattr(spider, "full", full) else "incremental") if spider else None
-    verdict = judge(stats, profile.primary_host, db, mode=mode, jobdir=jobdir,
-                    max_failure_ratio=settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"),
-                    memory_limit_mb=settings.getint("MEMUSAGE_LIMIT_MB"))
+    # The RunVerdict extension judged the run (and recorded it in the ledger), as it does
+    # for `scrapy crawl` and scrapyd jobs; judged here only if it never ran.
+    verdict = RunVerdict.of(crawler) or judge(
+        stats, profile.primary_host, db, mode=mode, jobdir=jobdir,
+        max_failure_ratio=settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"),
+        memory_limit_mb=settings.getint("MEMUSAGE_LIMIT_MB"))
     if as_json:
         record = {**verdict.record(), "site": profile.name, "host": profile.primary_host,
                   "mode": mode, **summary_record(stats, db)}
@@ -351,7 +354,30 @@ RUN_COLUMNS = [
     ("articles_fetched", "fetched"), ("new", "new"), ("updated", "updated"),
     ("unchanged", "unchanged"), ("not_modified", "304"), ("withdrawn", "withdrawn"),
     ("duplicates", "dups"), ("skipped", "skipped"), ("errors", "errors"),
+    ("verdict", "verdict"),
 ]
+
+
+def run_check(row: Any) -> tuple[int, str]:
+    """The exit code and one line for ``runs --check``: the verdict of the run ``row``."""
+    from crawler.outcome import EXIT_FAILED, judge
+
+    name = f"run {row['id']} ({row['site']}, started {row['started']})"
+    keys = row.keys()
+    verdict = row["verdict"] if "verdict" in keys else None
+    if verdict is None and row["finished"] is None:
+        if row["finish_reason"] == "interrupted":
+            return EXIT_FAILED, f"failed: {name} was interrupted (killed before it finished)"
+        return EXIT_FAILED, (f"failed: {name} has not finished: it is still running (pid "
+                             f"{row['pid']}) or was killed")
+    if verdict is None:  # recorded before runs had a verdict: judged from its stats now
+        judged = judge(json.loads(row["stats"] or "{}"), row["site"], "the database")
+        verdict, reason, code = judged.word, judged.reason, judged.exit_code
+    else:
+        reason, code = row["verdict_reason"], row["exit_code"]
+    if verdict == "ok":
+        return 0, f"ok: {name}: {reason}"
+    return code or EXIT_FAILED, f"failed: {name}: {reason}"
 
 
 @cli.command()
@@ -360,8 +386,13 @@ RUN_COLUMNS = [
               help="How many runs to show, newest last.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per run, with duplicates and errors by kind.")
-def runs(db: str, last: int, as_json: bool) -> None:
-    """Show the last runs recorded in the database: when, why they ended, what they did.
+@click.option("--check", is_flag=True,
+              help="Only the last run's verdict, in one line, as the exit code: 0 ok, else "
+                   "the run's own (1, 69, 73, 75), for schedulers and monitoring.")
+@click.option("--site", "site_name", metavar="NAME", help="Only the runs of this site.")
+def runs(db: str, last: int, as_json: bool, check: bool, site_name: str | None) -> None:
+    """Show the last runs recorded in the database: when, why they ended, what they did,
+    and the verdict (ok or failed), the same whichever command ran the crawl.
 
     A run without an end was killed or is still running; the next run marks it
     "interrupted".
@@ -370,6 +401,7 @@ def runs(db: str, last: int, as_json: bool) -> None:
 
     \b
         newscrawl runs --db output/articles.db -n 5
+        newscrawl runs --db output/articles.db --check || alert "crawl failed"
     """
     import sqlite3
 
@@ -377,14 +409,22 @@ def runs(db: str, last: int, as_json: bool) -> None:
 
     if not Path(db).is_file():
         raise click.ClickException(f"no database at {db}: give --db, or crawl first")
+    where, params = ("where site = ?", [site_name]) if site_name else ("", [])
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         conn.row_factory = sqlite3.Row
-        rows = conn.execute("select * from (select * from runs order by id desc limit ?) "
-                            "order by id", [last]).fetchall()
+        rows = conn.execute(f"select * from (select * from runs {where} order by id desc "
+                            "limit ?) order by id", [*params, 1 if check else last]).fetchall()
         conn.close()
     except sqlite3.Error as exc:
         raise click.ClickException(f"cannot read runs from {db}: {exc}") from None
+    if check:
+        if not rows:
+            raise click.ClickException(f"no run recorded in {db}"
+                                       + (f" for site {site_name}" if site_name else ""))
+        code, line = run_check(rows[-1])
+        click.echo(line)
+        sys.exit(code)
     if as_json:
         for row in rows:
             record = {k: row[k] for k in row.keys() if k != "stats"}

@@ -1,11 +1,17 @@
-"""Whether a finished crawl succeeded: the exit status decided from its stats alone."""
+"""Whether a finished crawl succeeded: the exit status decided from its stats alone, by the
+:class:`RunVerdict` extension, whichever command ran the crawl."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from scrapy import signals
+
 from crawler.summary import download_failures, finish_words, reason_words
+
+logger = logging.getLogger(__name__)
 
 # How to accept a site whose certificate is not valid (said where a TLS failure is logged).
 TLS_HINT = ("set -s DOWNLOAD_VERIFY_CERTIFICATES=False, or verify_certificates = false in "
@@ -91,6 +97,16 @@ class Verdict:
         lines = [f"{self.status}: {self.headline}"]
         lines += [f"  - {r}" for r in self.reasons]
         return "\n".join(lines)
+
+    @property
+    def word(self) -> str:
+        """``ok`` or ``failed``: what the ledger and ``newscrawl runs --check`` go by."""
+        return "ok" if self.ok else "failed"
+
+    @property
+    def reason(self) -> str:
+        """The headline and the reasons, on one line."""
+        return "; ".join((self.headline, *self.reasons))
 
     def record(self) -> dict[str, Any]:
         return {"verdict": self.status, "ok": self.ok, "headline": self.headline,
@@ -192,3 +208,59 @@ def judge(stats: dict[str, Any], host: str, db_path: str, *, mode: str | None = 
                        (f"{failed} {'page' if failed == 1 else 'pages'} failed: "
                         + ", ".join(error_words),), EXIT_OK)
     return Verdict("OK", headline)
+
+
+class RunVerdict:
+    """Scrapy extension: the verdict on the finished crawl, the same for ``newscrawl crawl``,
+    ``scrapy crawl world`` and a scrapyd job.
+
+    Once the engine has stopped (every ``spider_closed`` handler has run, so the store has
+    written the run's counts and released the database), it judges the stats (:func:`judge`),
+    logs the verdict, keeps it in the stats (``newscrawl/verdict``, ``newscrawl/exit_code``)
+    and writes it to the run's row (``runs.verdict``, ``verdict_reason``, ``exit_code``).
+    The commands exit with :attr:`Verdict.exit_code` (``scrapy crawl`` through
+    ``crawler/commands/crawl.py``).
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.verdict: Verdict | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RunVerdict:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    @classmethod
+    def of(cls, crawler: Any) -> Verdict | None:
+        """The verdict on ``crawler``'s finished crawl (None before it ends, or when this
+        extension is not enabled)."""
+        extensions = getattr(getattr(crawler, "extensions", None), "middlewares", ())
+        return next((ext.verdict for ext in extensions if isinstance(ext, cls)), None)
+
+    def engine_stopped(self) -> None:
+        crawler, settings = self.crawler, self.crawler.settings
+        stats = crawler.stats.get_stats()
+        spider = crawler.spider
+        site = getattr(spider, "site", None)
+        host = site.primary_host if site is not None else settings.get("NEWSCRAWL_SITE")
+        mode = ("full" if getattr(spider, "full", False) else "incremental") if spider else None
+        db = settings.get("NEWSCRAWL_DB")
+        verdict = judge(stats, host, db, mode=mode, jobdir=settings.get("JOBDIR"),
+                        max_failure_ratio=settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO"),
+                        memory_limit_mb=settings.getint("MEMUSAGE_LIMIT_MB"))
+        self.verdict = verdict
+        crawler.stats.set_value("newscrawl/verdict", verdict.word)
+        crawler.stats.set_value("newscrawl/exit_code", verdict.exit_code)
+        # INFO: the log (scrapyd's job log) gets it; the terminal gets the summary instead.
+        logger.info("Verdict (exit code %s): %s", verdict.exit_code, verdict.text())
+        from pipelines.store import StoreError, record_verdict
+
+        run_id = stats.get("newscrawl/run_id")
+        if run_id is None:  # refused before a run was opened (database locked, unwritable)
+            return
+        try:
+            record_verdict(db, run_id, verdict.word, verdict.reason, verdict.exit_code)
+        except StoreError as exc:
+            logger.error("%s", exc)

@@ -53,7 +53,10 @@ DOWNLOADER_MIDDLEWARES = {
 
 # No control surfaces on an unattended crawler, and no credentials in its logs.
 EXTENSIONS = {"crawler.redact.RedactSecrets": 0, "crawler.monitor.ReactorLag": 0,
-              "crawler.jobdir.JobdirCheck": 0, "crawler.progress.Progress": 500}
+              "crawler.jobdir.JobdirCheck": 0, "crawler.progress.Progress": 500,
+              "crawler.outcome.RunVerdict": 0}
+# `scrapy crawl` (and so a scrapyd job) exits with the run's verdict, as `newscrawl crawl` does.
+COMMANDS_MODULE = "crawler.commands"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.tally import errors_by_kind
+
 # newscrawl/errors/<kind> and newscrawl/skipped/<kind>, in words.
 REASON_WORDS = {
     "timeout": "timed out",
@@ -116,7 +118,7 @@ def skipped_words(stats: dict[str, Any]) -> dict[str, int]:
 
 def summary_record(stats: dict[str, Any], db_path: str) -> dict[str, Any]:
     """One run's figures as a plain dict: pages, articles, duplicates, skips, errors."""
-    errors = {reason_words(k): v for k, v in _counts(stats, "newscrawl/errors/").items()}
+    errors = {reason_words(k): v for k, v in errors_by_kind(stats).items()}  # as the ledger
     return {
         "finish_reason": stats.get("finish_reason"),
         "elapsed_seconds": round(float(stats.get("elapsed_time_seconds") or 0), 1),

@@ -341,6 +341,7 @@ class StorePipeline:
                 self.writer = None
             self.lock.release()
             raise CloseSpider("database_unavailable") from None
+        self.stats.set_value("newscrawl/run_id", self.run_id)  # the verdict goes to this row
         logger.info("Writing to %s (run %s)", self.path, self.run_id)
 
     def _fail(self, exc: Exception) -> None:

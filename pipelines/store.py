@@ -35,6 +35,7 @@ from sqlite_migrate import Migrations
 
 from pipelines.article import EXTRACTOR_VERSION, Article
 from pipelines.dedup import near_duplicate, simhash_similarity, SIMHASH_MIN_SIMILARITY
+from pipelines.tally import errors_by_kind, skips_by_kind
 from pipelines.template import Template
 
 
@@ -209,9 +210,6 @@ def m006_issue11_withdrawn_reason(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("withdrawn_reason", str)
 
 
-# What the ledger counts as errors: final failures by kind, and spider exceptions.
-ERROR_STATS = ("newscrawl/errors/", "spider_exceptions/")
-
 # Skipped pages: reasons that the next fetch may not have (an empty 200 during a deploy, a
 # story page published before its body, a worker that timed out) are retried after these
 # many days since the last try, then given up; these never change by trying again.
@@ -244,6 +242,15 @@ def m009_issue11_near_duplicate_rows(db: sqlite_utils.Database) -> None:
     and export leave such rows out by default."""
     db["articles"].add_column("duplicate_of", int)
     db["articles"].create_index(["duplicate_of"])
+
+
+@migrations()
+def m010_issue11_run_verdict(db: sqlite_utils.Database) -> None:
+    """The run's verdict, the same whichever command started it (``newscrawl crawl``,
+    ``scrapy crawl``, a scrapyd job): ok or failed, why in words, and the exit code."""
+    db["runs"].add_column("verdict", str)
+    db["runs"].add_column("verdict_reason", str)
+    db["runs"].add_column("exit_code", int)
 
 
 def utcnow() -> str:
@@ -414,6 +421,28 @@ def crawl_state(path: str | Path, site: str, revisit_days: tuple[float, ...],
     finally:
         conn.close()
     return CrawlState(known, due, last is not None and last[0] == "finished")
+
+
+def record_verdict(path: str | Path, run_id: int, verdict: str, reason: str,
+                   exit_code: int, timeout: float = 30.0) -> None:
+    """Write a finished run's verdict (``ok`` or ``failed``), its reason in words and its
+    exit code to its row in the ledger.
+
+    Called once the crawl's writer has closed (whichever command ran the crawl), so it is
+    one short transaction of its own; it never creates a database."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"cannot record the verdict: no database at {path}")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout)
+        try:
+            with conn:
+                conn.execute("update runs set verdict = ?, verdict_reason = ?, exit_code = ? "
+                             "where id = ?", [verdict, reason, exit_code, run_id])
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot record the verdict of run {run_id} in {path}: {exc}") from exc
 
 
 class Store:
@@ -752,6 +781,7 @@ class Store:
             return json.dumps({k.rsplit("/", 1)[-1]: v for k, v in sorted(stats.items())
                                if k.startswith(prefixes)})
 
+        errors, skipped = errors_by_kind(stats), skips_by_kind(stats)
         counts = {
             "listing_pages": stats.get("newscrawl/pages/listing", 0),
             "articles_fetched": stats.get("newscrawl/pages/article", 0),
@@ -761,15 +791,15 @@ class Store:
             # As the summary counts them: a page without an article is a skip, not an error,
             # and a download failure is one error however many tries it took (the tries are
             # in ``stats``, downloader/exception_type_count/*).
-            "errors_by_kind": by_kind(*ERROR_STATS),
-            "skipped_by_kind": by_kind("newscrawl/skipped/"),
-            "skipped": sum(v for k, v in stats.items() if k.startswith("newscrawl/skipped/")),
+            "errors_by_kind": json.dumps(errors),
+            "skipped_by_kind": json.dumps(skipped),
+            "skipped": sum(skipped.values()),
             "pages": stats.get("response_received_count", 0),
             "new": stats.get("newscrawl/articles/new", 0),
             "updated": stats.get("newscrawl/articles/updated", 0),
             "unchanged": stats.get("newscrawl/articles/unchanged", 0),
             "duplicates": sum(v for k, v in stats.items() if k.startswith("newscrawl/dedup/")),
-            "errors": sum(v for k, v in stats.items() if k.startswith(ERROR_STATS)),
+            "errors": sum(errors.values()),
         }
         with self.db.atomic():
             self.db["runs"].update(run_id, {

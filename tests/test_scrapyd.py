@@ -132,24 +132,45 @@ def test_deploy_to_scrapyd_and_a_scheduled_job_fills_the_database(scrapyd, site_
     assert api(base, "listspiders.json?project=newscrawl", auth=AUTH)["spiders"] == ["world"]
 
     db = tmp_path / "scheduled.db"
-    job = api(base, "schedule.json", [
-        ("project", "newscrawl"), ("spider", "world"), ("start_url", f"{site_url}/World/"),
-        ("setting", f"NEWSCRAWL_DB={db}"), ("setting", "DOWNLOAD_DELAY=0"),
-        ("setting", "AUTOTHROTTLE_ENABLED=False")], auth=AUTH)
-    assert job["status"] == "ok", job
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        jobs = api(base, "listjobs.json?project=newscrawl", auth=AUTH)
-        if any(j["id"] == job["jobid"] for j in jobs["finished"]):
-            break
-        time.sleep(0.3)
-    else:
-        pytest.fail("the scheduled job did not finish in 90 s")
 
-    log = next((home / "logs").rglob(f"{job['jobid']}.log")).read_text()
+    def run_job(start_url: str) -> str:
+        """Schedule a job of the deployed project, wait for it, return its log."""
+        job = api(base, "schedule.json", [
+            ("project", "newscrawl"), ("spider", "world"), ("start_url", start_url),
+            ("setting", f"NEWSCRAWL_DB={db}"), ("setting", "DOWNLOAD_DELAY=0"),
+            ("setting", "AUTOTHROTTLE_ENABLED=False"),
+            ("setting", "NEWSCRAWL_RETRY_BACKOFF=0")], auth=AUTH)
+        assert job["status"] == "ok", job
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            jobs = api(base, "listjobs.json?project=newscrawl", auth=AUTH)
+            if any(j["id"] == job["jobid"] for j in jobs["finished"]):
+                break
+            time.sleep(0.3)
+        else:
+            pytest.fail("the scheduled job did not finish in 90 s")
+        return next((home / "logs").rglob(f"{job['jobid']}.log")).read_text()
+
+    log = run_job(f"{site_url}/World/")
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("select count(*) from articles").fetchone()[0] == 10, log[-3000:]
-        assert conn.execute("select finish_reason, new from runs").fetchall() == [("finished", 10)]
+        assert conn.execute("select finish_reason, new, verdict, exit_code from runs").fetchall() \
+            == [("finished", 10, "ok", 0)]
     finally:
         conn.close()
+    assert "Verdict (exit code 0): OK: " in log
+
+    # A job whose site answers nothing: scrapyd lists it as finished, the ledger and the
+    # job's log say it failed, with the exit code `newscrawl crawl` would give.
+    log = run_job(f"http://127.0.0.1:{free_port()}/World/")
+    assert "Verdict (exit code 69): FAILED: " in log, log[-3000:]
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("select verdict, exit_code from runs where id = 2").fetchall() == [
+            ("failed", 69)]
+    finally:
+        conn.close()
+    check = subprocess.run([sys.executable, "-m", "crawler.cli", "runs", "--db", str(db),
+                            "--check"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 69 and check.stdout.startswith("failed: run 2 "), check.stdout

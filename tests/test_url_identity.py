@@ -559,3 +559,85 @@ def test_an_updated_wire_story_under_a_new_url_keeps_its_text_in_a_row_of_its_ow
         assert "misspelt a minister's name" in rows[SLUGS[2]]["text"]
         assert query(db, "select article_id, text from versions") == [
             {"article_id": copy["id"], "text": copy["text"]}]
+
+
+def test_redirected_listing_links_and_etag_revisits_over_four_runs(tmp_path):
+    """Short links that 301 and 302 to the story, then revisits answered 304 or, once a
+    story changes, 200: each run requests exactly what it must, through no redirect again."""
+    asked: dict[int, list[str | None]] = {1: [], 2: [], 3: []}
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing([short(1), short(2), canonical(3)])),
+              short(1): redirect(canonical(1), 301), short(2): redirect(canonical(2), 302)}
+    routes.update({canonical(n): etagged(numbered_page(n, []), f'"v1-{n}"', asked[n])
+                   for n in (1, 2, 3)})
+    db = tmp_path / "a.db"
+
+    def due() -> None:
+        """Every story's 1-day revisit is due (first and last seen two days ago)."""
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.execute("update articles set first_seen = datetime('now', '-2 days'), "
+                         "last_seen = datetime('now', '-2 days')")
+        conn.close()
+
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/(?:\d{4}/\d{2}/)?story-\d+$",
+                          listing_pattern=r"^/world/$")
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert sorted(server.targets) == sorted([
+            "/robots.txt", "/world/", short(1), canonical(1), short(2), canonical(2),
+            canonical(3)])
+        assert stats["newscrawl/articles/new"] == 3
+        stored = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
+        assert set(stored) == {canonical(n) for n in (1, 2, 3)}
+        assert {r["url"].removeprefix(base): r["kind"] for r in query(db, "select * from aliases")} \
+            == {short(1): "redirect", short(2): "redirect"}
+        # A revisit asks for the story itself, not the link that redirected to it.
+        assert {u: r["fetched_url"].removeprefix(base) for u, r in stored.items()} == {
+            u: u for u in stored}
+        assert {u: r["etag"] for u, r in stored.items()} == {
+            canonical(n): f'"v1-{n}"' for n in (1, 2, 3)}
+
+        # Run 2, nothing due: the short links are known by their aliases.
+        server.targets.clear()
+        second, stats = run(site, db)
+        assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+        assert sorted(server.targets) == ["/robots.txt", "/world/"]
+        assert stats["newscrawl/links/known"] == 3
+
+        # Run 3, revisits due: one conditional request per story, all 304.
+        due()
+        before = {r["id"]: r for r in query(db, "select * from articles")}
+        server.targets.clear()
+        third, stats = run(site, db)
+        assert third.returncode == 0, third.stdout + third.stderr[-3000:]
+        assert sorted(server.targets) == sorted(
+            ["/robots.txt", "/world/", *(canonical(n) for n in (1, 2, 3))])
+        assert asked == {n: [None, f'"v1-{n}"'] for n in (1, 2, 3)}
+        assert stats["newscrawl/articles/not_modified"] == 3
+        assert stats["downloader/response_status_count/304"] == 3
+        after = {r["id"]: r for r in query(db, "select * from articles")}
+        assert {k for i in after for k in after[i] if after[i][k] != before[i][k]} == {
+            "last_seen", "run_id"}
+
+        # Run 4: story 2 was corrected (a new ETag); 1 and 3 answer 304 again.
+        corrected = numbered_page(2, []).replace("</article>", "<p>Correction: an earlier "
+                                                 "version of this story gave a wrong date for "
+                                                 "the meeting.</p></article>", 1)
+        routes[canonical(2)] = etagged(corrected, '"v2-2"', asked[2])
+        due()
+        server.targets.clear()
+        fourth, stats = run(site, db)
+        assert fourth.returncode == 0, fourth.stdout + fourth.stderr[-3000:]
+        assert sorted(server.targets) == sorted(
+            ["/robots.txt", "/world/", *(canonical(n) for n in (1, 2, 3))])
+        assert asked[2][-1] == '"v1-2"' and len(asked[1]) == len(asked[3]) == 3
+        assert (stats["newscrawl/articles/not_modified"], stats["newscrawl/articles/updated"]) \
+            == (2, 1)
+        rows = {r["url"].removeprefix(base): r for r in query(db, "select * from articles")}
+        assert len(rows) == 3 and rows[canonical(2)]["etag"] == '"v2-2"'
+        assert "Correction: an earlier version" in rows[canonical(2)]["text"]
+        assert query(db, "select article_id, text from versions") == [
+            {"article_id": rows[canonical(2)]["id"], "text": stored[canonical(2)]["text"]}]
+        assert query(db, "select count(*) n from aliases")[0]["n"] == 2

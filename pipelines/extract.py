@@ -193,16 +193,19 @@ def extract(raw: bytes | str, url: str | None = None, site: SiteProfile | None =
 
 def process_page(raw: bytes, url: str | None, site: SiteProfile | None = None, *,
                  encoding: str | None = None, template: Any = None, learn: bool = True,
-                 links: bool = True, keep_raw: bool = True) -> PageResult:
+                 links: bool = True, keep_raw: bool = True,
+                 base: str | None = None) -> PageResult:
     """All the per-page work of a crawl on one parse: what a worker process runs.
 
+    ``url`` is the page's key; ``base`` the URL it was fetched from, which its relative
+    links are resolved against as a browser does (the key may differ: a folded slash).
     Never raises :class:`NoArticle`: a page without an article comes back with ``skipped``
     set and its links, which the spider still follows."""
     try:
         tree, used = _parse(raw, encoding)
     except NoArticle as exc:
         return PageResult(None, exc)
-    found = page_links(tree, url, site) if links else SiteLinks()
+    found = page_links(tree, base or url, site) if links else SiteLinks()
     version = template.version if isinstance(template, templates.TemplateRules) else "none"
     try:
         article, printed = _extract_tree(tree, url, site, used, template, None, True, learn)

@@ -220,7 +220,7 @@ class ExtractPipeline:
                                              item.encoding,
                                              template=path.rules_file if path.learning
                                              else None,
-                                             learn=path.learning)
+                                             learn=path.learning, base=item.fetched_url)
                 result = await asyncio.wrap_future(future)
         except Exception as raw_exc:
             exc = translate(raw_exc, path.timeout)

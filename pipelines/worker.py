@@ -113,11 +113,11 @@ def _rules(template: Any) -> Any:
 
 
 def _process(raw: bytes, url: str | None, site: SiteProfile | None, encoding: str | None,
-             template: Any, learn: bool, links: bool) -> Any:
+             template: Any, learn: bool, links: bool, base: str | None = None) -> Any:
     from pipelines.extract import process_page
 
     return process_page(raw, url, site, encoding=encoding, template=_rules(template),
-                        learn=learn, links=links)
+                        learn=learn, links=links, base=base)
 
 
 def _extract(raw: bytes | str, url: str | None, site: SiteProfile | None,
@@ -164,9 +164,9 @@ class ExtractWorkers:
 
     def process(self, raw: bytes, url: str | None, site: SiteProfile | None,
                 encoding: str | None = None, template: Any = None, learn: bool = True,
-                links: bool = True) -> Future:
+                links: bool = True, base: str | None = None) -> Future:
         """A future of :func:`pipelines.extract.process_page`'s :class:`PageResult`."""
-        return self.submit(_process, raw, url, site, encoding, template, learn, links)
+        return self.submit(_process, raw, url, site, encoding, template, learn, links, base)
 
     def submit_extract(self, raw: bytes | str, url: str | None, site: SiteProfile | None,
                        encoding: str | None = None, template: Any = None) -> Future:

@@ -641,3 +641,25 @@ def test_redirected_listing_links_and_etag_revisits_over_four_runs(tmp_path):
         assert query(db, "select article_id, text from versions") == [
             {"article_id": rows[canonical(2)]["id"], "text": stored[canonical(2)]["text"]}]
         assert query(db, "select count(*) n from aliases")[0]["n"] == 2
+
+
+def test_an_article_pages_relative_links_resolve_against_the_url_it_was_fetched_from(tmp_path):
+    """On a site that folds the trailing slash, ``/world/2024/06/story-1`` is keyed
+    ``.../story-1/``; its page's relative link ``story-2`` is the sibling story, as a browser
+    resolves it from the address it fetched, not ``.../story-1/story-2``."""
+    related = "<p>Read also: <a href='story-2'>the second story</a></p>"
+    routes = {"/robots.txt": html("User-agent: *\nAllow: /\n", content_type="text/plain"),
+              "/world/": html(listing([canonical(1)])),
+              canonical(1): html(numbered_page(1, []).replace("</article>", related + "</article>", 1)),
+              canonical(2): html(numbered_page(2, []))}
+    db = tmp_path / "a.db"
+    with hostile(routes) as (server, base):
+        site = write_site(tmp_path, base, r"^/world/\d{4}/\d{2}/story-\d+/?$",
+                          listing_pattern=r"^/world/$", fold_trailing_slash=True)
+        first, stats = run(site, db)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert sorted(server.targets) == sorted(
+            ["/robots.txt", "/world/", canonical(1), canonical(2)])
+        assert sorted(r["url"].removeprefix(base) for r in query(db, "select url from articles")) \
+            == [canonical(1) + "/", canonical(2) + "/"]
+        assert stats["newscrawl/articles/new"] == 2

@@ -370,8 +370,8 @@ class StorePipeline:
                 return
             if saved.outcome == "new":
                 learn(result.page_print, result.body_print)
-            if saved.outcome in ("new", "updated"):
-                self.data.stored(saved.article_id, result)
+            if saved.outcome in ("new", "updated") or saved.copy:
+                self.data.stored(saved.article_id, result)  # re-extracted if rules change
 
         async with self._room:
             try:

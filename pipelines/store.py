@@ -269,6 +269,7 @@ class Saved:
     article_id: int
     url: str
     kind: str | None = None  # for duplicates: "exact" or "near"
+    copy: bool = False  # a near copy stored in a row of its own (its body, its page)
 
 
 class StoreError(RuntimeError):
@@ -689,7 +690,7 @@ class Store:
             if url and url != article.url:
                 self._alias(url, article_id, "redirect" if url in redirects else "url", now)
         if near is not None:
-            return self._done(Saved("duplicate", article_id, near["url"], "near"))
+            return self._done(Saved("duplicate", article_id, near["url"], "near", copy=True))
         return self._done(Saved("new", article_id, article.url))
 
     def _page(self, article_id: int, raw_gzip: bytes | None, raw: bytes | None,

@@ -70,7 +70,7 @@ def test_a_near_duplicate_keeps_its_text_in_a_row_marked_duplicate_of(store):
     before = next(store.rows())
     edited = BODY.replace("more than 10", "over ten")
     saved = store.save(article(OTHER, edited), "bj", raw=b"<html>the copy</html>")
-    assert (saved.outcome, saved.kind, saved.url) == ("duplicate", "near", URL)
+    assert (saved.outcome, saved.kind, saved.url, saved.copy) == ("duplicate", "near", URL, True)
     assert saved.article_id != first.article_id
     story, copy = store.rows()
     assert story == before  # the story it copies is untouched

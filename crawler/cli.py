@@ -371,7 +371,8 @@ def run_check(row: Any) -> tuple[int, str]:
         return EXIT_FAILED, (f"failed: {name} has not finished: it is still running (pid "
                              f"{row['pid']}) or was killed")
     if verdict is None:  # recorded before runs had a verdict: judged from its stats now
-        judged = judge(json.loads(row["stats"] or "{}"), row["site"], "the database")
+        stats = {**json.loads(row["stats"] or "{}"), "finish_reason": row["finish_reason"]}
+        judged = judge(stats, row["site"], "the database")
         verdict, reason, code = judged.word, judged.reason, judged.exit_code
     else:
         reason, code = row["verdict_reason"], row["exit_code"]

@@ -240,6 +240,8 @@ class RunVerdict:
         return next((ext.verdict for ext in extensions if isinstance(ext, cls)), None)
 
     def engine_stopped(self) -> None:
+        from pipelines.store import StoreError, record_verdict  # the crawl has imported it
+
         crawler, settings = self.crawler, self.crawler.settings
         stats = crawler.stats.get_stats()
         spider = crawler.spider
@@ -255,8 +257,6 @@ class RunVerdict:
         crawler.stats.set_value("newscrawl/exit_code", verdict.exit_code)
         # INFO: the log (scrapyd's job log) gets it; the terminal gets the summary instead.
         logger.info("Verdict (exit code %s): %s", verdict.exit_code, verdict.text())
-        from pipelines.store import StoreError, record_verdict
-
         run_id = stats.get("newscrawl/run_id")
         if run_id is None:  # refused before a run was opened (database locked, unwritable)
             return

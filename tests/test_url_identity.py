@@ -524,6 +524,11 @@ def test_an_updated_wire_story_under_a_new_url_keeps_its_text_in_a_row_of_its_ow
         assert sorted(r["url"] for r in listed) == [base + SLUGS[0], base + SLUGS[1]]
         shown = browse(db, "/a/articles.json?_shape=array&_nc_duplicates=1")
         assert len(shown) == 3
+        page = browse(db, "/a/articles")
+        assert "Show near copies" in page and STORIES[0].title + " (updated)" not in page
+        page = browse(db, "/a/articles?_nc_duplicates=1")
+        assert f"near copy of <a href=\"/-/newscrawl/article/{original['id']}\">" in page
+        assert STORIES[0].title + " (updated)" in page
         latest = browse(db, "/a/latest.json?_shape=array")
         assert sorted(r["url"] for r in latest) == [base + SLUGS[0], base + SLUGS[1]]
         # Search finds the copy for the words only it has, and never beside its story.

@@ -360,6 +360,10 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         "nc_withdrawn_url": (path_with_removed_args(request, {SHOW_WITHDRAWN: "1"})
                              if args.get(SHOW_WITHDRAWN)
                              else path_with_added_args(request, {SHOW_WITHDRAWN: "1"})),
+        "nc_duplicates_shown": bool(args.get(SHOW_DUPLICATES)),
+        "nc_duplicates_url": (path_with_removed_args(request, {SHOW_DUPLICATES: "1"})
+                              if args.get(SHOW_DUPLICATES)
+                              else path_with_added_args(request, {SHOW_DUPLICATES: "1"})),
         "nc_article_url": lambda pk: ARTICLE_PATH.format(id=pk),
         "nc_date": reading.format_date, "nc_length": reading.length_label,
         "nc_byline": reading.byline,

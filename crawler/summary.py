@@ -142,6 +142,13 @@ def _listed(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
 
 
+def _duplicates(counts: dict[str, int]) -> str:
+    """Exact copies become aliases of the story; near copies keep their own row (marked
+    ``duplicate_of``, hidden from browse and export): the words say which."""
+    words = {"exact": "exact {} (the story's aliases)", "near": "near {} (kept as copies)"}
+    return ", ".join(words.get(k, k + " {}").format(v) for k, v in counts.items()) or "none"
+
+
 def format_summary(stats: dict[str, Any], db_path: str, verdict: Any = None) -> str:
     """The summary as lines; headed by ``verdict`` (a :class:`crawler.outcome.Verdict`)."""
     record = summary_record(stats, db_path)
@@ -155,7 +162,7 @@ def format_summary(stats: dict[str, Any], db_path: str, verdict: Any = None) -> 
         f"Known links skipped: {record['known_links_skipped']}, revisits: "
         f"{record['revisits']}, pagination stopped: "
         f"{'yes' if record['pagination_stopped'] else 'no'}",
-        f"Duplicates dropped: {_listed(record['duplicates'])}",
+        f"Duplicates: {_duplicates(record['duplicates'])}",
         f"Skipped: {_listed(record['skipped'])}",
         f"Errors: {_listed(record['errors'])}",
     ]

@@ -13,7 +13,7 @@ def test_crawl_stores_exactly_the_articles_and_a_recrawl_adds_nothing(site_dir, 
     result = crawl(site_url, db)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Articles: new 10, updated 0, unchanged 0" in result.stdout
-    assert "Duplicates dropped: exact 1" in result.stdout
+    assert "Duplicates: exact 1 (the story's aliases)" in result.stdout
     assert f"Database: {db}" in result.stdout
 
     stored = {r["url"].removeprefix(site_url): r for r in rows(db, "select * from articles")}

@@ -29,7 +29,7 @@ def test_demo_twice_is_a_first_crawl_then_an_incremental_run(tmp_path):
     verdict = next(line for line in second.stdout.splitlines() if line.startswith("OK: "))
     assert "0 new and 0 updated articles stored (incremental run: " in verdict
     assert "known links not fetched again" in verdict
-    assert "Duplicates dropped: none" in second.stdout  # nothing re-fetched, nothing re-dropped
+    assert "Duplicates: none" in second.stdout  # nothing re-fetched, nothing re-dropped
     assert "Articles: new 0, updated 0, unchanged 0" in second.stdout
 
 

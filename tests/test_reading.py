@@ -95,7 +95,7 @@ def test_article_page_links_its_duplicates_versions_and_says_it_was_withdrawn(cr
     assert len(listed) == 9 and story["id"] not in {r["id"] for r in listed}
     assert len(rows(db, "/a/articles.json?_shape=objects&_nc_withdrawn=1")) == 10
     page = html(db, "/a/articles")
-    assert "withdrawn stories hidden" in page and "_nc_withdrawn=1" in page
+    assert "rows where not withdrawn and not a near copy of another story" in page and "_nc_withdrawn=1" in page
     assert get(db, "/-/newscrawl/article/999999").status_code == 404
 
 

@@ -37,8 +37,8 @@ COLUMNS_PATH = "/-/newscrawl/columns"
 SHOW_WITHDRAWN = "_nc_withdrawn"
 SHOW_DUPLICATES = "_nc_duplicates"
 # Rows the articles list leaves out unless asked: (column that is set, argument, words).
-HIDDEN_ROWS = (("withdrawn_at", SHOW_WITHDRAWN, "withdrawn stories hidden"),
-               ("duplicate_of", SHOW_DUPLICATES, "near copies of stories hidden"))
+HIDDEN_ROWS = (("withdrawn_at", SHOW_WITHDRAWN, "not withdrawn"),
+               ("duplicate_of", SHOW_DUPLICATES, "not a near copy of another story"))
 TABLE_VIEW = "_nc_view"
 # In the table the body is a short scrollable box; on the row page it reads as paragraphs.
 # Column descriptions go in two compact columns, so the rows are not pushed off the screen.

@@ -19,6 +19,7 @@ PUBLISHED_XPATHS = (
     " or @name='pubdate' or @name='publishdate' or @name='publish-date'"
     " or @name='dc.date.issued' or @name='DC.date.issued' or @name='date']/@content",
     "//time[@itemprop='datePublished']/@datetime",
+    "//*[@itemprop='datePublished' and not(self::meta)]/@content",
 )
 MODIFIED_XPATHS = (
     "//meta[@property='article:modified_time' or @property='og:updated_time'"

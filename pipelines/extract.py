@@ -30,7 +30,8 @@ from pipelines.decode import decode_html
 from pipelines.dedup import SiteLinks, normalize_text
 from pipelines.html import (_remove, _text_of, page_links, page_tree, parse_html, sniff_canonical,
                             strip_invisible, structure_only)
-from pipelines.metadata import _authors, choose_url, declared_language, page_metadata, page_titles
+from pipelines.metadata import (JsonLd, _authors, choose_title, choose_url, declared_language,
+                                page_metadata, page_titles)
 from pipelines.profile import SiteProfile
 
 # Re-exported: the names callers and tests have always imported from here.
@@ -70,6 +71,7 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
                   language: bool, learn: bool) -> tuple[Article, templates.PagePrint | None]:
     """The extraction proper, on a freshly parsed tree (which it consumes)."""
     meta = page_metadata(tree, url)  # reads, never changes it
+    ld = JsonLd(tree)  # before strip_invisible, which removes the scripts
     visible = _text_of(tree.xpath(site.byline_xpath)) if site is not None and site.byline_xpath \
         else None
 
@@ -85,9 +87,10 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
     title = None
     if site is not None and site.title_xpath:
         title = _text_of(tree.xpath(site.title_xpath)) or None
+    title = title or choose_title(tree, meta.title, ld, url)
     if title:
         titles.add(normalize_text(title))
-    authors = _authors(tree, site, meta.author)
+    authors = _authors(tree, site, meta.author, ld, url)
 
     captions: list[str] = []
     extras: dict[str, Any] = {}
@@ -142,7 +145,7 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
     article = Article(
         url=choose_url(url, meta.url, site),
         page_url=url,
-        title=title or meta.title,
+        title=title,
         authors=authors,
         published=dates.published,
         modified=dates.modified,

@@ -1,8 +1,18 @@
-"""Page metadata: title, authors, canonical URL, description, declared language."""
+"""Page metadata: title, authors, canonical URL, description, declared language.
+
+The page usually states its metadata several times: meta tags (og:title, author), JSON-LD
+(``headline``, ``author``, ``publisher``) and the visible page (``h1``, the byline).  Each
+source has its own habit (a site name after the og:title, the publisher as the meta author),
+so they are read together: a title loses a site-name suffix or a kicker prefix when another
+source confirms the clean one, authors are people before organizations.
+"""
 
 from __future__ import annotations
 
+import html as html_lib
+import json
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -17,6 +27,24 @@ from pipelines.language import normalize_code
 from pipelines.profile import SiteProfile
 
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
+
+# Separators between the headline and a site name or section that pages add to a title.
+AFFIX_SEPARATORS = TITLE_SEPARATORS + (" / ", " » ", " « ")
+
+# JSON-LD types of the object that describes the story itself (schema.org's Article family).
+ARTICLE_TYPE = re.compile(r"Article$|^(?:BlogPosting|LiveBlogPosting|Report|Review)$")
+
+ORGANIZATION_TYPE = re.compile(r"Organization$|^(?:Corporation|NGO|WebSite|Brand)$")
+
+# Words that join two names in one author string ("Anna Berg og Ole Dahl"), in the languages
+# news is written in; a name itself never holds them as a lowercase word.
+NAME_JOINERS = re.compile(r"\s+(?:and|und|og|och|et|y|e|en|ja|és|&)\s+|\s*[;|]\s*")
+
+# Initials or a role in brackets after a name ("Anna Berg (abe)").
+PAREN = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")
+
+# An author part longer than this many words is a description ("professor of ..."), not a name.
+MAX_NAME_WORDS = 5
 
 
 def page_metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
@@ -34,7 +62,6 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
     except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader fails on broken data
         pass
     meta.title = meta.title or extract_title(tree)
-    meta.author = meta.author or extract_author(tree)
     meta.url = meta.url or extract_url(tree, url)
     meta.clean_and_trim()
     return meta
@@ -52,15 +79,194 @@ def declared_language(tree: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author: str | None) -> list[str]:
+def _clean(value: Any) -> str:
+    return " ".join(html_lib.unescape(value).split()) if isinstance(value, str) else ""
+
+
+def _compact(text: str) -> str:
+    """A name as compared: case folded, without spaces, dots or dashes ("NDR.de" = "ndr de")."""
+    return re.sub(r"\W+", "", text.casefold())
+
+
+class JsonLd:
+    """The page's JSON-LD, parsed once: all objects (``@graph`` flattened), by ``@id``, and
+    the one that describes the story (the first of schema.org's Article types)."""
+
+    def __init__(self, tree: lxml.html.HtmlElement) -> None:
+        self.objects: list[dict[str, Any]] = []
+        for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+            try:
+                data = json.loads(script)
+            except ValueError:
+                continue
+            stack: list[Any] = [data]
+            while stack:
+                item = stack.pop(0)
+                if isinstance(item, list):
+                    stack[:0] = item
+                elif isinstance(item, dict):
+                    self.objects.append(item)
+                    if isinstance(item.get("@graph"), list):
+                        stack[:0] = item["@graph"]
+        self.by_id = {o["@id"]: o for o in self.objects if isinstance(o.get("@id"), str)}
+        self.article = next((o for o in self.objects if any(
+            ARTICLE_TYPE.search(t) for t in self.types(o))), None)
+
+    @staticmethod
+    def types(obj: dict[str, Any]) -> list[str]:
+        value = obj.get("@type")
+        return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in self.by_id:
+            return self.by_id[value["@id"]]
+        return value
+
+    def headline(self) -> str | None:
+        return _clean(self.article.get("headline")) or None if self.article else None
+
+    def authors(self) -> tuple[list[str], list[str]]:
+        """The story's authors as (people, organizations)."""
+        people: list[str] = []
+        organizations: list[str] = []
+        # The story's own object; else the page's (a WebPage whose author is the story's).
+        owners = [self.article] if self.article else []
+        owners += [o for o in self.objects if "WebPage" in self.types(o)]
+        owner = next((o for o in owners if o.get("author")), None)
+        if owner is None:
+            return people, organizations
+        found = owner.get("author")
+        for item in found if isinstance(found, list) else [found]:
+            item = self.resolve(item)
+            if isinstance(item, str):
+                people.append(_clean(item))
+            elif isinstance(item, dict):
+                name = _clean(item.get("name"))
+                if name:
+                    is_org = any(ORGANIZATION_TYPE.search(t) for t in self.types(item))
+                    (organizations if is_org else people).append(name)
+        return [p for p in people if p], organizations
+
+    def publishers(self) -> list[str]:
+        found = []
+        for obj in ([self.article] if self.article else []) + self.objects:
+            publisher = self.resolve(obj.get("publisher"))
+            if isinstance(publisher, dict) and _clean(publisher.get("name")):
+                found.append(_clean(publisher.get("name")))
+        return found
+
+
+def publisher_names(tree: lxml.html.HtmlElement, ld: JsonLd, url: str | None) -> set[str]:
+    """Compact names the page gives its publisher: og:site_name, JSON-LD publisher, the host."""
+    names = {_compact(_clean(v)) for v in tree.xpath('//meta[@property="og:site_name"]/@content')}
+    names |= {_compact(n) for n in ld.publishers()}
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host:
+        host = host.removeprefix("www.")
+        names |= {_compact(host), _compact(host.split(".")[0])}
+    return {n for n in names if len(n) >= 2}
+
+
+def _is_publisher(name: str, publishers: set[str]) -> bool:
+    key = _compact(name)
+    first = _compact(name.split()[0]) if name.split() else ""
+    return key in publishers or first in publishers or any(
+        len(p) >= 6 and key.startswith(p) for p in publishers)
+
+
+def _split_names(values: list[str]) -> list[str]:
+    out = []
+    for value in values:
+        for part in NAME_JOINERS.split(value):
+            for name in part.split(","):
+                name = PAREN.sub("", name).strip(" .-–—/").strip()
+                if name and len(name.split()) <= MAX_NAME_WORDS and not name.startswith("http"):
+                    out.append(name)
+    return out
+
+
+def _people(values: list[str], publishers: set[str]) -> list[str]:
+    """Names from author strings: split, publishers left out, each name once."""
+    seen: set[str] = set()
+    out = []
+    for name in _split_names(values):
+        key = _compact(name)
+        if key and key not in seen and not _is_publisher(name, publishers):
+            seen.add(key)
+            out.append(name)
+    return out
+
+
+def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author: str | None,
+             ld: JsonLd | None = None, url: str | None = None) -> list[str]:
+    """The story's authors: the site profile's byline, then JSON-LD's people, then the meta
+    tags' author, then the visible byline; publisher and organization names only when the
+    page names no person (the reference sets and readers alike want the reporter, not the
+    newspaper, when the page says who wrote it)."""
     if site is not None and site.byline_xpath and site.author_pattern:
         byline = _text_of(tree.xpath(site.byline_xpath))
         m = re.search(site.author_pattern, byline)
         if m:
             return [a.strip() for a in re.split(r"\s*(?:,|;|\band\b)\s*", m.group(1)) if a.strip()]
-    if meta_author:
-        return [a.strip() for a in meta_author.split(";") if a.strip()]
-    return []
+    ld = ld if ld is not None else JsonLd(tree)
+    publishers = publisher_names(tree, ld, url)
+    people, organizations = ld.authors()
+    for source in (people, [meta_author] if meta_author else []):
+        found = _people(source, publishers)
+        if found:
+            return found
+    if organizations:
+        return list(dict.fromkeys(organizations))
+    try:
+        byline = extract_author(tree)
+    except Exception:  # noqa: BLE001 - trafilatura's byline reader on odd markup
+        byline = None
+    found = _people([byline] if byline else [], publishers)
+    if found:
+        return found
+    fallback = organizations or ([meta_author] if meta_author else [])
+    return list(dict.fromkeys(n.strip() for v in fallback for n in v.split(";") if n.strip()))
+
+
+def _strip_affix(title: str, clean: list[str], publishers: set[str]) -> str:
+    """``title`` without a site-name or date suffix or a kicker prefix: cut at a separator
+    when what is left is another source's headline (``h1``, JSON-LD), or when the part cut
+    off is the site's name."""
+    # A logo's h1 (the site's name) is no headline.
+    for candidate in sorted({c for c in clean if c and _compact(c) not in publishers},
+                            key=len, reverse=True):
+        key = _compact(candidate)
+        for sep in AFFIX_SEPARATORS:
+            parts = title.split(sep)
+            for i in range(1, len(parts)):
+                for kept in (sep.join(parts[:i]), sep.join(parts[i:])):
+                    if _compact(kept) == key:
+                        return kept.strip()
+    for sep in AFFIX_SEPARATORS:
+        if sep in title:
+            head, tail = (part.strip() for part in title.rsplit(sep, 1))
+            if _compact(tail) in publishers:
+                return head
+            head, tail = (part.strip() for part in title.split(sep, 1))
+            if _compact(head) in publishers:
+                return tail
+    return title
+
+
+def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, ld: JsonLd,
+                 url: str | None = None) -> str | None:
+    """The headline: the meta title (og:title first) without the affixes that the ``h1`` or
+    JSON-LD ``headline`` show are not part of it; without a meta title, the JSON-LD headline,
+    then the ``h1``."""
+    h1 = tree.xpath("(//body//h1)[1]")
+    heading = " ".join(h1[0].text_content().split()) if h1 else None
+    headline = ld.headline()
+    og = tree.xpath('//meta[@property="og:title"]/@content')
+    meta_title = _clean(og[0]) if og and _clean(og[0]) else meta_title
+    if meta_title:
+        return _strip_affix(_clean(meta_title), [headline, heading],
+                            publisher_names(tree, ld, url)) or meta_title
+    return headline or heading or None
 
 
 def page_titles(root: etree._Element) -> set[str]:

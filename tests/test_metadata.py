@@ -1,0 +1,103 @@
+"""Metadata read from all the sources a page gives: meta tags, JSON-LD and the visible page."""
+
+from __future__ import annotations
+
+import json
+
+from pipelines.extract import extract
+
+BODY = " ".join(
+    "The committee met on Thursday to discuss the revised budget for the coming year, and its "
+    "members heard from the finance director about the shortfall in the transport fund."
+    for _ in range(4))
+
+
+def page(*, og_title: str, h1: str, ld: dict | None = None, meta_author: str | None = None,
+         byline: str = "", site_name: str = "Deutsche Welle", head: str = "") -> str:
+    """A news page the way CMSs write them: og tags, JSON-LD, a header with the h1 and byline."""
+    ld_script = (f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+                 if ld is not None else "")
+    author = f'<meta name="author" content="{meta_author}">' if meta_author else ""
+    return f"""<!doctype html><html lang="en"><head>
+<title>{og_title}</title>
+<meta property="og:title" content="{og_title}">
+<meta property="og:site_name" content="{site_name}">
+{author}{head}{ld_script}
+</head><body>
+<header class="site"><a href="/">{site_name}</a></header>
+<article><h1>{h1}</h1>
+<div class="byline">{byline}</div>
+<p>{BODY}</p><p>{BODY}</p>
+</article></body></html>"""
+
+
+def test_title_loses_site_and_date_suffix_the_h1_shows_is_not_the_headline():
+    html = page(og_title="Germany shuts its last nuclear plants | DW | 28.04.2023",
+                h1="Germany shuts its last nuclear plants",
+                ld={"@context": "https://schema.org", "@type": "NewsArticle",
+                    "headline": "Germany shuts its last nuclear plants"})
+    assert extract(html, "https://www.dw.com/en/a-65432").title == \
+        "Germany shuts its last nuclear plants"
+
+
+def test_title_loses_the_site_name_even_without_h1_confirmation():
+    html = page(og_title="Mining blasts shatter homes - Lesotho Times", h1="Lesotho Times",
+                site_name="Lesotho Times")
+    assert extract(html, "https://lestimes.com/mining-blasts/").title == \
+        "Mining blasts shatter homes"
+
+
+def test_title_keeps_a_colon_headline_and_a_dash_inside_it():
+    # The dash is part of the headline: no other source says the headline is shorter.
+    title = "Trump plans a helipad – while his ballroom project stalls"
+    html = page(og_title=title, h1=title, site_name="Tages-Anzeiger")
+    assert extract(html, "https://www.tagesanzeiger.ch/trump-123").title == title
+
+
+def test_authors_are_jsonld_people_not_the_publisher_in_the_meta_tag():
+    html = page(og_title="Budget talks stall", h1="Budget talks stall",
+                meta_author="Frankfurter Allgemeine Zeitung GmbH",
+                ld={"@context": "https://schema.org", "@graph": [
+                    {"@type": "NewsArticle", "headline": "Budget talks stall",
+                     "author": [{"@id": "https://example.de/#/person/1"}],
+                     "publisher": {"@type": "Organization", "name": "Frankfurter Allgemeine Zeitung"}},
+                    {"@type": "Person", "@id": "https://example.de/#/person/1",
+                     "name": "Ralf Euler"}]})
+    assert extract(html, "https://www.faz.net/aktuell/budget-1.html").authors == ["Ralf Euler"]
+
+
+def test_visible_byline_before_the_publisher_named_as_author():
+    html = page(og_title="Budget talks stall", h1="Budget talks stall",
+                meta_author="Deutsche Welle",
+                byline='<span class="author-name">Jane Roe</span>')
+    assert extract(html, "https://www.dw.com/en/a-1").authors == ["Jane Roe"]
+
+
+def test_organization_only_when_the_page_names_no_person():
+    html = page(og_title="Budget talks stall", h1="Budget talks stall", site_name="ORF.at",
+                ld={"@context": "https://schema.org", "@type": "NewsArticle",
+                    "headline": "Budget talks stall",
+                    "author": {"@type": "Organization", "name": "ORF.at"}})
+    assert extract(html, "https://orf.at/stories/1/").authors == ["ORF.at"]
+
+
+def test_two_names_in_one_author_string_are_two_authors_once_each():
+    html = page(og_title="Ice sheet melts", h1="Ice sheet melts", site_name="sermitsiaq",
+                meta_author="Sophie Foster",
+                ld={"@context": "https://schema.org", "@type": "NewsArticle",
+                    "headline": "Ice sheet melts",
+                    "author": [{"@type": "Person",
+                                "name": "Trine Jørgensen og Tôrtia Reimer-Johansen (trj)"},
+                               {"@type": "Person", "name": "Trine  Jørgensen"}]})
+    assert extract(html, "https://sermitsiaq.ag/ice").authors == \
+        ["Trine Jørgensen", "Tôrtia Reimer-Johansen"]
+
+
+def test_photo_credits_in_jsonld_are_not_authors():
+    html = page(og_title="Floods in the north", h1="Floods in the north", site_name="wdr.de",
+                ld={"@context": "https://schema.org", "@type": "NewsArticle",
+                    "headline": "Floods in the north",
+                    "author": [{"@type": "Person", "name": "Nina Magoley"}],
+                    "image": {"@type": "ImageObject", "author": "WDR / picture alliance"}})
+    assert extract(html, "https://www1.wdr.de/nachrichten/floods-100.html").authors == \
+        ["Nina Magoley"]

@@ -100,6 +100,34 @@ MIN_DISTINCT_TEXT_SHARE = 0.2
 MAX_GARBAGE_SHARE = 0.02
 
 
+# Photo captions in any site's markup: <figcaption>, and the class names CMSs give a
+# caption (WordPress' wp-caption-text, "image-caption", "caption", "bildunterschrift"...).
+# A caption is short; a longer element with such a class is a layout wrapper that happens
+# to be named after one.
+CAPTION_XPATH = ("//figcaption | //*[not(self::body or self::article or self::main)]"
+                 "[re:test(@class, '(^|[\\s_-])(wp-caption-text|(image|img|photo|media|picture)?"
+                 "-?caption|bildunterschrift|legende)([\\s_-]|$)', 'i')]")
+
+MAX_CAPTION_CHARS = 600
+
+_EXSLT = {"re": "http://exslt.org/regular-expressions"}
+
+
+def caption_nodes(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    """The page's photo captions as (node, text), outermost only, in document order."""
+    found = []
+    taken: set[etree._Element] = set()
+    for node in root.xpath(CAPTION_XPATH, namespaces=_EXSLT):
+        if any(a in taken or a.tag == "a" for a in node.iterancestors()):
+            continue  # inside another caption, or a teaser's picture (another story's)
+        text = _flat(node)
+        if len(text) > MAX_CAPTION_CHARS or node.find(".//p") is not None and len(node.findall(".//p")) > 2:
+            continue
+        taken.add(node)
+        found.append((node, text))
+    return found
+
+
 def has_letters(text: str, enough: int = MIN_BODY_LETTERS) -> bool:
     """Whether ``text`` holds at least ``enough`` letters (stops counting once it does)."""
     count = 0

@@ -22,6 +22,7 @@ from lxml import etree
 
 from pipelines import template as templates
 from pipelines.article import EXTRACTOR_VERSION, Article, NoArticle
+from pipelines.body import caption_nodes as generic_captions
 from pipelines.body import (_apply_line_rules, _body_text, _drop_leading_title, _with_standfirst,
                             check_body, check_repetition, drop_leaders, drop_link_lines,
                             drop_trailers, find_standfirst, has_letters, join_split_bodies)
@@ -102,6 +103,12 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
                 if text:
                     captions.append(text)
                 caption_nodes.append(node)
+    # Every site's figcaptions and caption containers too: a caption is never body text.
+    for node, text in generic_captions(tree):
+        if node not in caption_nodes and not any(a in caption_nodes for a in node.iterancestors()):
+            if text and text not in captions:
+                captions.append(text)
+            caption_nodes.append(node)
     # One walk of the tree serves what the page teaches the template and its application,
     # on the page as learning sees it (before any rule removed anything).
     applying = _rules_in_use(template)

@@ -56,6 +56,9 @@ class Site:
     # Body lines matching these go to a named field instead of the body ("captions" is a
     # column of its own, other names land in the ``extras`` JSON column).
     field_line_patterns: dict[str, str] = field(default_factory=dict)
+    # Rule packs (pipelines/rules/<name>.toml) applied to every page of the site, besides
+    # the pack of the page's language: e.g. ["en"] for a site whose pages declare none.
+    rule_packs: tuple[str, ...] = ()
     # URL identity (the key URL; requests go out as linked).  Query parameters that never
     # name a page, ``*`` a wildcard: the default is click trackers and session ids only;
     # a site whose ``from``/``ref``/``share`` are trackers lists them (``?sid=`` is a story
@@ -189,7 +192,8 @@ REQUIRED = ("name", "start_urls", "hosts", "article_pattern")
 STRINGS = {"name", "article_pattern", "listing_pattern", "timezone"}
 OPTIONAL_STRINGS = {"body_xpath", "title_xpath", "byline_xpath", "author_pattern"}
 STRING_LISTS = {"start_urls", "hosts", "aliases", "mirrored", "feeds", "sitemaps",
-                "caption_xpaths", "drop_xpaths", "drop_line_patterns", "tracking_params"}
+                "caption_xpaths", "drop_xpaths", "drop_line_patterns", "tracking_params",
+                "rule_packs"}
 INTEGERS = {"max_pages", "stop_after_known", "page_step"}
 BOOLEANS = {"verify_certificates", "fold_trailing_slash"}
 XPATHS = {"body_xpath", "title_xpath", "byline_xpath", "caption_xpaths", "drop_xpaths"}
@@ -255,6 +259,12 @@ def profile_errors(data: dict[str, Any], *, partial: bool = False) -> list[str]:
             re.compile(pattern)
         except re.error as exc:
             errors.append(f"{key} is not a valid regex ({exc}): {pattern!r}")
+    if "rule_packs" not in bad:
+        from pipelines.rulepacks import pack_names
+
+        known = pack_names()
+        errors += [f"rule_packs: unknown pack {name!r} (known: {', '.join(known)})"
+                   for name in data.get("rule_packs") or [] if name not in known]
     for key in URLS - bad:
         for url in data.get(key) or []:
             parts = urlsplit(url)

@@ -22,6 +22,7 @@ from pipelines.decode import MAX_REPLACEMENT_SHARE, replacement_share
 from pipelines.dedup import normalize_text
 from pipelines.html import _flat, _remove
 from pipelines.profile import SiteProfile
+from pipelines.rulepacks import LineRules
 
 # A body shorter than this (in letters) is a video page, a stub or a listing, not a story.
 MIN_BODY_LETTERS = 150
@@ -53,41 +54,21 @@ STANDFIRST_MIN_CHARS = 40
 
 STANDFIRST_REACH = 25
 
-# Lines that close a news story without being part of it, in any site's template; only
-# looked for among a body's last lines, so the same words inside the story stay.
-TRAILER = re.compile("|".join(f"(?:{p})" for p in (
-    # provenance and credits
-    r"(?:this|the) (?:article|story) (?:was )?(?:originally|initially|first) (?:appeared|published)\b",
-    r".{0,80}\bcontributed (?:reporting )?to this (?:report|story)\.?$",
-    r"with (?:\w+ ){0,2}wires?(?: services)?\.?$",
-    r"this (?:is a developing story|(?:story|article|post) will be updated)\b.{0,80}$",
-    # pointers to other pages, and a label whose list of links was removed ("ALSO:")
-    r"(?:read|see|watch) (?:more|also)\b.{0,60}:?$",
-    r"related(?: stories| articles| coverage)?:.{0,80}$",
-    r"more from .{1,40}:?$",
-    r"[A-Z][\w ]{0,20}:$",
-    # the author's or the newsroom's contact and social-media lines, an author's bio
-    r"(?:follow|twitter|email|e-mail|contact|reach)\b.{0,60}@\w+.{0,30}$",
-    r"follow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram)\b",
-    r".{0,300}\bfollow (?:me|her|him|us) on (?:[\w-]+ ){0,4}(?:twitter|facebook|instagram|tumblr)"
-    r"\b.{0,80}$",
-    r"got a (?:news )?tip\b.{0,300}$",
-    r".{0,200}\b(?:share with us|contact us|get in touch)\b.{0,200}(?:@\w.{0,80}|:)$",
-    r"(?:whatsapp|tweet|text|sms|send|email|e-mail|call|phone|signal)\b.{0,80}"
-    r"(?:@\w|\+?\d[\d ]{7,})",
-)), re.IGNORECASE)
+# Lines that close a news story without being part of it, in any site's template and any
+# language; only looked for among a body's last lines, so the same words inside the story
+# stay.  Wording of one language or publisher ("With Post wires", "Il vous reste 57% de cet
+# article à lire") lives in the rule packs (pipelines/rules/*.toml, pipelines.rulepacks).
+TRAILER = re.compile(
+    # a label whose list of links was removed ("ALSO:", "MEHR:")
+    r"[A-Z][\w ]{0,20}:$"
+    # a line of nothing but an e-mail address or a handle (the author's contact)
+    r"|[\w.+-]+@[\w-]+\.[\w.]+$|@\w{2,30}$")
 
 # List markers in front of a trailer or leader line.
 BULLETS = "-–—•* "
 
 # How many lines from the end a trailer can reach (a newsroom's contact box is 7).
 TRAILER_LINES = 8
-
-# Lines that open a body without being part of it: a byline (the authors are their own
-# column) or a comment counter whose number was a script's.  Only the first few lines.
-LEADER = re.compile(r"By [A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|and|de|da|van|von|der|la|le)){0,5}"
-                    r"(?:,? (?:[A-Z][\w.'’-]*|and)(?: [A-Z][\w.'’-]*){0,4})?"
-                    r"|(?i:\d*\s*comments?)")
 
 LEADER_LINES = 3
 
@@ -207,25 +188,32 @@ def _drop_leading_title(text: str, titles: set[str]) -> str:
     return "\n".join(lines)
 
 
-def drop_trailers(text: str) -> str:
-    """Drop trailer lines ("This article originally appeared on ...", "Read more:") at the end."""
+def drop_trailers(text: str, rules: LineRules | None = None) -> str:
+    """Drop trailer lines at the end: the generic ones ("ALSO:", a lone handle) and those of
+    the page's rule packs ("This article originally appeared on ...", "Read more:")."""
+    pack = rules.trailer if rules is not None else None
     lines = text.splitlines()
     cut = len(lines)
     for i in range(len(lines) - 1, max(-1, len(lines) - 1 - TRAILER_LINES), -1):
-        if not lines[i].strip() or TRAILER.match(lines[i].strip().lstrip(BULLETS)):
+        line = lines[i].strip().lstrip(BULLETS)
+        if not line or TRAILER.match(line) or (pack is not None and pack.match(line)):
             cut = i
         else:
             break
     return "\n".join(lines[:cut])
 
 
-def drop_leaders(text: str) -> str:
-    """Drop a byline or a comment counter among the first lines of a body."""
+def drop_leaders(text: str, rules: LineRules | None = None) -> str:
+    """Drop the page's rule packs' leader lines (a byline, a comment counter, a badge) among
+    the first lines of a body.  There are no generic ones: a byline's wording is a language's."""
+    pack = rules.leader if rules is not None else None
+    if pack is None:
+        return text
     lines = text.splitlines()
     start = 0
     while start < min(len(lines), LEADER_LINES) and (
             not lines[start].strip()
-            or LEADER.fullmatch(lines[start].strip().lstrip(BULLETS).rstrip("."))):
+            or pack.fullmatch(lines[start].strip().lstrip(BULLETS).rstrip("."))):
         start += 1
     return "\n".join(lines[start:])
 

@@ -33,7 +33,9 @@ from pipelines.html import (_remove, _text_of, page_links, page_tree, parse_html
                             strip_invisible, structure_only)
 from pipelines.metadata import (JsonLd, _authors, choose_title, choose_url, declared_language,
                                 page_metadata, page_titles)
+from pipelines.language import detect_language
 from pipelines.profile import SiteProfile
+from pipelines.rulepacks import LineRules, line_rules, packs_for
 
 # Re-exported: the names callers and tests have always imported from here.
 __all__ = ["Article", "NoArticle", "PageResult", "EXTRACTOR_VERSION", "extract", "extract_many",
@@ -139,10 +141,11 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
     # A learned template already took the site's boilerplate out; favor_precision would
     # then mostly cut article text (big9: recall 0.954 -> 0.960 without it).
     text, yardstick = _body_text(target, url, precise_first=not applying)
-    text = drop_leaders(_drop_leading_title(text, titles))
+    rules = page_rules(declared, text, site)
+    text = drop_leaders(_drop_leading_title(text, titles), rules)
     text = _with_standfirst(text, standfirst, yardstick)
     text = _apply_line_rules(text, site, captions, extras)
-    text = drop_trailers(text)
+    text = drop_trailers(text, rules)
     if template is not None:
         text = templates.clean_text(text, template)
     if not has_letters(text):
@@ -166,6 +169,13 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
         encoding=used,
     ).with_text(text, language)
     return article, printed
+
+
+def page_rules(declared: str | None, text: str, site: SiteProfile | None) -> LineRules:
+    """The rule packs of the page: its site profile's and its language's (declared; detected
+    from the body only when the page declares none, the rarer and slower case)."""
+    language = declared or (detect_language(text).language if has_letters(text) else None)
+    return line_rules(packs_for(language, getattr(site, "rule_packs", None) or ()))
 
 
 def _parse(raw: bytes | str, encoding: str | None) -> tuple[lxml.html.HtmlElement, str | None]:

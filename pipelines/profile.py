@@ -23,6 +23,8 @@ class SiteProfile(Protocol):
     drop_xpaths: Sequence[str]
     drop_line_patterns: Sequence[str]
     field_line_patterns: Mapping[str, str]
+    # Rule packs (pipelines/rules/<name>.toml) besides the page language's; optional.
+    rule_packs: Sequence[str]
     # URL keys: query parameters that never name a page, and whether ``/a`` is ``/a/``.
     tracking_params: Sequence[str]
     fold_trailing_slash: bool

@@ -6,6 +6,7 @@ import pytest
 
 from crawler.sites import BJREVIEW
 from pipelines.extract import NoArticle, decode_html, extract
+from pipelines.rulepacks import line_rules
 from tests.fixture_site import ARTICLES, VIDEO_PATH, must_contain, must_not_contain, render_article, render_video_page
 
 BY_ID = {a.id: a for a in ARTICLES}
@@ -113,10 +114,11 @@ def test_mislabelled_charset_is_decoded_from_the_bytes():
 def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
     from pipelines.body import drop_trailers
 
+    english = line_rules(("en",))
     body = "First paragraph of the story.\nSecond paragraph, which mentions Read more: nothing."
-    assert drop_trailers(f"{body}\n{trailer}") == body
+    assert drop_trailers(f"{body}\n{trailer}", english) == body
     # The same words inside the story, followed by story text, stay.
-    assert trailer in drop_trailers(f"{trailer}\n{body}")
+    assert trailer in drop_trailers(f"{trailer}\n{body}", english)
 
 
 @pytest.mark.parametrize("leader", ["By Zachary Fagenson", "By JOHN SMITH, Associated Press",
@@ -124,12 +126,13 @@ def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
 def test_a_byline_or_comment_counter_opening_a_body_is_dropped(leader):
     from pipelines.body import drop_leaders
 
+    english = line_rules(("en",))
     body = "GAINESVILLE, Fla. (Reuters) - Protesters shouted at the speaker.\nSecond paragraph."
-    assert drop_leaders(f"{leader}\n{body}") == body
+    assert drop_leaders(f"{leader}\n{body}", english) == body
     # The same line further down, and a sentence that starts with "By", stay.
-    assert drop_leaders(f"{body}\n{leader}") == f"{body}\n{leader}"
+    assert drop_leaders(f"{body}\n{leader}", english) == f"{body}\n{leader}"
     sentence = "By Sunday, the storm had passed over the coast."
-    assert drop_leaders(f"{sentence}\n{body}") == f"{sentence}\n{body}"
+    assert drop_leaders(f"{sentence}\n{body}", english) == f"{sentence}\n{body}"
 
 
 @pytest.mark.parametrize("ending", [
@@ -141,7 +144,7 @@ def test_story_endings_that_look_like_trailers_stay(ending):
     from pipelines.body import drop_trailers
 
     body = f"First paragraph of the story.\n{ending}"
-    assert drop_trailers(body) == body
+    assert drop_trailers(body, line_rules(("en",))) == body
 
 
 PARAGRAPHS = [

@@ -78,6 +78,7 @@ class DataPath:
         # ten times the bytes, one set per refresh), each page's fingerprints in a temporary
         # file (a few kilobytes a page) with only their place in it kept in memory.
         self.versions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.version_boxes: dict[str, frozenset[str]] = {}
         self.shaped = tempfile.TemporaryFile(prefix="newscrawl-shaped-")
         self.shaped_index: list[tuple[int, str, int, int]] = []  # id, version, blocks, lines
         self._pool: ExtractWorkers | None = None
@@ -123,6 +124,7 @@ class DataPath:
     def publish(self, rules: TemplateRules) -> None:
         if rules.version not in self.versions:
             self.versions[rules.version] = (_sorted_fps(rules.blocks), _sorted_fps(rules.lines))
+            self.version_boxes[rules.version] = rules.boxes  # a few keys: kept as they are
         self.rules = rules
         self.rules_file = RulesFile(rules, self._rules_dir.name)
 
@@ -137,15 +139,17 @@ class DataPath:
 
     def stale(self, final: TemplateRules) -> list[int]:
         """The pages of this run whose body the ``final`` rules would change: extracted
-        with no rules (another extraction mode), with rules that ``final`` dropped, or
-        holding a block or line that ``final`` added."""
+        with no rules (another extraction mode), with rules that ``final`` dropped or whose
+        boxes differ, or holding a block or line that ``final`` added."""
         final_blocks, final_lines = _sorted_fps(final.blocks), _sorted_fps(final.lines)
         added: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}  # per version; None: all
         for version, (blocks, lines) in self.versions.items():
             if version == final.version:
                 continue
-            if not (len(blocks) or len(lines)) or len(np.setdiff1d(blocks, final_blocks)) \
-                    or len(np.setdiff1d(lines, final_lines)):
+            boxes = self.version_boxes.get(version, frozenset())
+            if not (len(blocks) or len(lines) or boxes) \
+                    or len(np.setdiff1d(blocks, final_blocks)) \
+                    or len(np.setdiff1d(lines, final_lines)) or boxes != final.boxes:
                 added[version] = None
             else:
                 added[version] = (np.setdiff1d(final_blocks, blocks),

@@ -8,10 +8,16 @@ Pure functions, no Scrapy.  A *block* is a DOM element seen as (key, text):
 
 ``learn`` counts, per block fingerprint (hash of key + text), on how many *distinct* pages it
 occurs.  A block is boilerplate when the same text in the same kind of container recurs on at
-least ``min_pages`` pages and on at least ``min_frac`` of the pages seen.  Because the text is
-part of the fingerprint, a container that recurs but whose text differs from page to page
-(the article body, a "related" list whose items change) is never removed: only elements whose
-whole text recurs are dropped, and the page's unique text always survives.
+least ``min_pages`` pages (a few) *and* on at least ``min_frac`` of the pages seen (a share):
+a menu recurs on nearly every page, while a background paragraph that three stories of a
+5,000-page crawl share is story text.  Because the text is part of the fingerprint, a
+container whose text differs from page to page (the article body) is never removed this way.
+
+*Boxes* are the exception that rotates: a "related" or "most read" box whose items change
+from page to page.  It is recognized by its container and its link density, not its text: an
+container with at least ``BOX_MIN_LINKS`` linked items and much link text is counted
+by its key alone; a key that is such a box on enough pages (the same two thresholds) is
+boilerplate, and an element with that key is removed wherever it is link-dense.
 
 The same counting is done on the *lines of extracted bodies* (``learn_lines``): a line that
 recurs in the bodies of several pages of the site ("Copyedited by ...", "Read more:",
@@ -62,6 +68,21 @@ KEY_DEPTH = 3  # ancestors included in a block key (besides the element itself)
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "title", "meta", "link"}
 NEVER_REMOVE = {"html", "body"}
 MAX_ENTRIES = 200_000  # block/line fingerprints kept before rare ones are pruned
+# Boilerplate recurs on at least this many pages and this share of the pages seen.  The share
+# was not fitted to any measured set (none has more than ten pages of a site, where the
+# three pages decide): it says that a site's template is on a twentieth of its pages or more.
+MIN_PAGES = 3
+MIN_SHARE = 0.05
+# A box: a container with at least this many children holding a link (its items), whose
+# text is at least this share link text (a linked headline and a one-line summary per item
+# is about half); a paragraph with links in it is text, never a box.
+BOX_MIN_LINKS = 3
+BOX_LINK_SHARE = 0.4
+# ... and little text that is not a link: a page's wrappers are link-dense too when its menus
+# outweigh a short story, but they hold the story's prose, which no box does.
+BOX_MAX_PLAIN_CHARS = 300
+TEXT_TAGS = frozenset("p li h1 h2 h3 h4 h5 h6 a span strong em b i u small td th blockquote "
+                      "figcaption caption label q cite".split())
 SAMPLE_CHARS = 120
 
 _WS = re.compile(r"\s+")
@@ -146,17 +167,18 @@ def _drop(el: etree._Element) -> None:
     parent.remove(el)
 
 
-def _blocks(root: etree._Element,
-            samples: bool = True) -> List[Tuple[etree._Element, str, str, str]]:
-    """(element, key, normalised text, raw text sample) for every element with text.
+Block = Tuple[etree._Element, str, str, str, bool]
+
+
+def _blocks(root: etree._Element, samples: bool = True) -> List[Block]:
+    """(element, key, normalised text, raw text sample, is a box) for every element with text.
 
     The normalised text of an element is built bottom-up from its children's (normalising
     is compositional over the space-joined parts: whitespace collapsed, digits masked, case
     folded), so each piece of text is normalised once, not once per ancestor; the raw sample
     keeps only the first ``SAMPLE_CHARS`` characters (all samples are "" with ``samples``
-    False: a crawl's pages send the template fingerprints only).  Elements come in document
-    order."""
-    out: List[Tuple[etree._Element, str, str, str]] = []
+    False: a crawl's pages send the template fingerprints only); link counts and link text
+    add up the same way.  Elements come in document order."""
     body = root.find(".//body") if root.tag != "body" else root
     start = body if body is not None else root
 
@@ -173,28 +195,28 @@ def _blocks(root: etree._Element,
     # texts bottom-up (children come after their parent in document order)
     norms: Dict[etree._Element, str] = {}
     texts: Dict[etree._Element, str] = {}
-    if not samples:
-        for el, _key in reversed(order):
-            parts = [normalize_text(el.text)] if el.text else []
-            for ch in el:
-                if ch in norms:
-                    parts.append(norms[ch])
-                if ch.tail:
-                    parts.append(normalize_text(ch.tail))
-            norms[el] = " ".join(p for p in parts if p)
-        return [(el, key, norms[el], "") for el, key in order
-                if norms[el] and _WORD.search(norms[el])]
+    links: Dict[etree._Element, Tuple[int, int, int]] = {}  # links, link text, linked children
     for el, _key in reversed(order):
         norm_parts = [normalize_text(el.text)] if el.text else []
-        raw_parts = [_WS.sub(" ", el.text).strip()] if el.text else []
+        raw_parts = [_WS.sub(" ", el.text).strip()] if samples and el.text else []
+        n_links = link_chars = linked = 0
         for ch in el:
             if ch in norms:
                 norm_parts.append(norms[ch])
-                raw_parts.append(texts[ch])
+                if samples:
+                    raw_parts.append(texts[ch])
+                n, c, _ = links[ch]
+                n_links += n
+                link_chars += c
+                linked += n > 0
             if ch.tail:
                 norm_parts.append(normalize_text(ch.tail))
-                raw_parts.append(_WS.sub(" ", ch.tail).strip())
-        norms[el] = " ".join(p for p in norm_parts if p)
+                if samples:
+                    raw_parts.append(_WS.sub(" ", ch.tail).strip())
+        norm = norms[el] = " ".join(p for p in norm_parts if p)
+        links[el] = (1, len(norm), 0) if el.tag == "a" else (n_links, link_chars, linked)
+        if not samples:
+            continue
         sample = ""
         for part in raw_parts:
             if part:
@@ -202,11 +224,16 @@ def _blocks(root: etree._Element,
                 if len(sample) >= SAMPLE_CHARS:
                     break
         texts[el] = sample[:SAMPLE_CHARS]
+    out: List[Block] = []
     for el, key in order:
         norm = norms[el]
         if not norm or not _WORD.search(norm):
             continue
-        out.append((el, key, norm, texts[el]))
+        _n, link_chars, linked = links[el]
+        box = (linked >= BOX_MIN_LINKS and el.tag not in TEXT_TAGS
+               and link_chars >= BOX_LINK_SHARE * len(norm)
+               and len(norm) - link_chars <= BOX_MAX_PLAIN_CHARS)
+        out.append((el, key, norm, texts[el] if samples else "", box))
     return out
 
 
@@ -221,14 +248,15 @@ def _line_norm(line: str) -> str:
 
 @dataclass(frozen=True)
 class TemplateRules:
-    """The learned boilerplate of a site, as applied: block and line fingerprints."""
+    """The learned boilerplate of a site, as applied: block, line and box fingerprints."""
 
     blocks: frozenset = frozenset()
     lines: frozenset = frozenset()
+    boxes: frozenset = frozenset()
 
     @property
     def n_pages(self) -> int:
-        return len(self.blocks)
+        return len(self.blocks) + len(self.boxes)
 
     @property
     def n_bodies(self) -> int:
@@ -240,12 +268,16 @@ class TemplateRules:
     def is_boilerplate_line(self, fp: str) -> bool:
         return fp in self.lines
 
+    def is_boilerplate_box(self, fp: str) -> bool:
+        return fp in self.boxes
+
     @cached_property
     def version(self) -> str:
         """A short name for this set of rules, stored with each body it shaped."""
-        if not self.blocks and not self.lines:
+        if not self.blocks and not self.lines and not self.boxes:
             return "none"
-        return _fp("rules", *sorted(self.blocks), "|", *sorted(self.lines))[:12]
+        return _fp("rules", *sorted(self.blocks), "|", *sorted(self.lines),
+                   *(["|", *sorted(self.boxes)] if self.boxes else []))[:12]
 
 
 @dataclass
@@ -254,21 +286,27 @@ class Template:
 
     ``block_counts``: fingerprint(key, text) -> number of distinct pages containing it.
     ``line_counts``:  fingerprint(line)      -> number of distinct bodies containing it.
+    ``box_counts``:   fingerprint(key)       -> number of distinct pages where an element
+                      of that key is a box (link-dense, several links).
     ``samples``:      fingerprint -> [key or "line", first characters of the text] for
                       fingerprints seen on 2+ pages (for `newscrawl template SITE`).
+
+    The thresholds are the code's (``MIN_PAGES``, ``MIN_SHARE``), not the stored template's:
+    they are how boilerplate is judged, not something learned from the site's pages.
     """
 
     n_pages: int = 0
     n_bodies: int = 0
     block_counts: Dict[str, int] = field(default_factory=dict)
     line_counts: Dict[str, int] = field(default_factory=dict)
+    box_counts: Dict[str, int] = field(default_factory=dict)
     samples: Dict[str, List[str]] = field(default_factory=dict)
     page_fps: List[str] = field(default_factory=list)  # recent page fingerprints (dedupe)
     body_fps: List[str] = field(default_factory=list)
-    min_pages: int = 3  # a block/line must recur on at least this many pages ...
-    min_frac: float = 0.0  # ... and on at least this share of the pages seen
-    min_line_pages: int = 3
-    min_line_frac: float = 0.0
+    min_pages: int = MIN_PAGES  # a block/line must recur on at least this many pages ...
+    min_frac: float = MIN_SHARE  # ... and on at least this share of the pages seen
+    min_line_pages: int = MIN_PAGES
+    min_line_frac: float = MIN_SHARE
 
     # -- serialisation -------------------------------------------------------
     def to_dict(self) -> dict:
@@ -282,6 +320,7 @@ class Template:
             "min_line_frac": self.min_line_frac,
             "block_counts": dict(self.block_counts),
             "line_counts": dict(self.line_counts),
+            "box_counts": dict(self.box_counts),
             "samples": {k: list(v) for k, v in self.samples.items()},
             "page_fps": list(self.page_fps),
             "body_fps": list(self.body_fps),
@@ -296,13 +335,10 @@ class Template:
             n_bodies=int(data.get("n_bodies", 0)),
             block_counts={k: int(v) for k, v in (data.get("block_counts") or {}).items()},
             line_counts={k: int(v) for k, v in (data.get("line_counts") or {}).items()},
+            box_counts={k: int(v) for k, v in (data.get("box_counts") or {}).items()},
             samples={k: list(v) for k, v in (data.get("samples") or {}).items()},
             page_fps=list(data.get("page_fps") or []),
             body_fps=list(data.get("body_fps") or []),
-            min_pages=int(data.get("min_pages", 3)),
-            min_frac=float(data.get("min_frac", 0.0)),
-            min_line_pages=int(data.get("min_line_pages", 3)),
-            min_line_frac=float(data.get("min_line_frac", 0.0)),
         )
 
     # -- decisions -----------------------------------------------------------
@@ -321,12 +357,16 @@ class Template:
     def is_boilerplate_line(self, fp: str) -> bool:
         return self.line_counts.get(fp, 0) >= self.line_threshold()
 
+    def is_boilerplate_box(self, fp: str) -> bool:
+        return self.box_counts.get(fp, 0) >= self.block_threshold()
+
     def rules(self) -> TemplateRules:
         """The fingerprints that are boilerplate now (what extraction applies)."""
         bt, lt = self.block_threshold(), self.line_threshold()
         return TemplateRules(
             blocks=frozenset(fp for fp, c in self.block_counts.items() if c >= bt),
-            lines=frozenset(fp for fp, c in self.line_counts.items() if c >= lt))
+            lines=frozenset(fp for fp, c in self.line_counts.items() if c >= lt),
+            boxes=frozenset(fp for fp, c in self.box_counts.items() if c >= bt))
 
     def summary(self, limit: int = 50) -> dict:
         """Human-readable view: the recurring blocks and lines, most frequent first."""
@@ -347,6 +387,7 @@ class Template:
             "boilerplate_lines": [row(c, fp) for c, fp in lines[:limit]],
             "n_boilerplate_blocks": len(blocks),
             "n_boilerplate_lines": len(lines),
+            "n_boilerplate_boxes": sum(c >= bt for c in self.box_counts.values()),
         }
 
 
@@ -406,6 +447,7 @@ class PagePrint:
     page: str
     fps: array
     samples: Dict[str, Tuple[str, str]] | None = None
+    boxes: array = field(default_factory=lambda: array("Q"))  # keys of its boxes
 
     @property
     def blocks(self) -> Iterator[str]:
@@ -421,21 +463,30 @@ class BodyPrint:
     lines: Dict[str, str]
 
 
-def block_fps(blocks: Sequence[Tuple[etree._Element, str, str, str]]) -> List[str]:
+def block_fps(blocks: Sequence[Block]) -> List[str]:
     """The fingerprint of each of :func:`_blocks`' blocks, in order (computed once per page
     and shared by learning and :func:`apply`)."""
-    return [_fp(key, norm) for _el, key, norm, _raw in blocks]
+    return [_fp(key, norm) for _el, key, norm, _raw, _box in blocks]
 
 
-def page_print(blocks: Sequence[Tuple[etree._Element, str, str, str]],
-               samples: bool = True, fps: Sequence[str] | None = None) -> PagePrint:
+def _box_fp(key: str) -> str:
+    return _fp("box", key)
+
+
+def page_print(blocks: Sequence[Block], samples: bool = True,
+               fps: Sequence[str] | None = None) -> PagePrint:
     """The :class:`PagePrint` of a page from its :func:`_blocks` (computed once per page)
     and their :func:`block_fps` when the caller has them."""
     found: Dict[str, Tuple[str, str]] = {}
-    for (_el, key, _norm, raw), fp in zip(blocks, fps if fps is not None else block_fps(blocks)):
+    boxes: Dict[str, None] = {}
+    for (_el, key, _norm, raw, box), fp in zip(blocks, fps if fps is not None
+                                                else block_fps(blocks)):
         found.setdefault(fp, (key, raw[:SAMPLE_CHARS]))
+        if box:
+            boxes.setdefault(_box_fp(key))
     return PagePrint(_fp("page", " ".join(b[2] for b in blocks[:1])),
-                     array("Q", (int(fp, 16) for fp in found)), found if samples else None)
+                     array("Q", (int(fp, 16) for fp in found)), found if samples else None,
+                     array("Q", (int(fp, 16) for fp in boxes)))
 
 
 def fill_samples(template: Template, pages: Iterable[PageInput], limit: int = 200) -> int:
@@ -448,7 +499,7 @@ def fill_samples(template: Template, pages: Iterable[PageInput], limit: int = 20
             break
         root = _to_tree(page)
         _strip_invisible(root)
-        for _el, key, norm, raw in _blocks(root):
+        for _el, key, norm, raw, _box in _blocks(root):
             fp = _fp(key, norm)
             if fp in wanted:
                 template.samples[fp] = [key, raw[:SAMPLE_CHARS]]
@@ -481,6 +532,9 @@ def merge(template: Template, page: PagePrint | None = None,
         for fp in page.blocks:
             key, raw = samples.get(fp, (None, None))
             _bump(template.block_counts, template.samples, fp, key, raw)
+        for fp in page.boxes:
+            key = f"{fp:016x}"
+            template.box_counts[key] = template.box_counts.get(key, 0) + 1
         changed = True
     if body is not None and body.body not in template.body_fps[-1000:]:
         template.body_fps.append(body.body)
@@ -501,6 +555,7 @@ def _trim(template: Template) -> None:
         template.body_fps = template.body_fps[-1000:]
     _prune(template.block_counts, template.samples, MAX_ENTRIES)
     _prune(template.line_counts, template.samples, MAX_ENTRIES)
+    _prune(template.box_counts, template.samples, MAX_ENTRIES)
 
 
 def learn(pages: Iterable[PageInput], template: Optional[Template] = None,
@@ -541,17 +596,18 @@ def boilerplate_blocks(page: PageInput, template: Template) -> List[Tuple[str, s
     _strip_invisible(root)
     removed = []
     gone = set()
-    for el, key, norm, raw in _blocks(root):
+    for el, key, norm, raw, box in _blocks(root):
         if el.tag in NEVER_REMOVE or any(a in gone for a in el.iterancestors()):
             continue
-        if template.is_boilerplate_block(_fp(key, norm)):
+        if template.is_boilerplate_block(_fp(key, norm)) or (
+                box and template.is_boilerplate_box(_box_fp(key))):
             gone.add(el)
             removed.append((key, raw))
     return removed
 
 
 def apply(page: PageInput, template: Template,
-          blocks: Sequence[Tuple[etree._Element, str, str, str]] | None = None,
+          blocks: Sequence[Block] | None = None,
           fps: Sequence[str] | None = None) -> etree._Element:
     """Return the page's lxml tree with the learned boilerplate blocks removed.
 
@@ -567,10 +623,13 @@ def apply(page: PageInput, template: Template,
         return root
     blocks = _blocks(root, samples=False) if blocks is None else blocks
     doomed = []
-    for (el, _key, _norm, _raw), fp in zip(blocks, fps if fps is not None else block_fps(blocks)):
+    boxes = bool(getattr(template, "boxes", None) or getattr(template, "box_counts", None))
+    for (el, key, _norm, _raw, box), fp in zip(blocks, fps if fps is not None
+                                               else block_fps(blocks)):
         if not isinstance(el.tag, str) or el.tag.lower() in NEVER_REMOVE:
             continue
-        if template.is_boilerplate_block(fp):
+        if template.is_boilerplate_block(fp) or (
+                box and boxes and template.is_boilerplate_box(_box_fp(key))):
             doomed.append(el)
     doomed_set = set(doomed)
     for el in doomed:

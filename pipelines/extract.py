@@ -93,7 +93,8 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
     title = title or choose_title(tree, meta.title, ld, url)
     if title:
         titles.add(normalize_text(title))
-    authors = _authors(tree, site, meta.author, ld, url)
+    labels = line_rules(packs_for(declared, getattr(site, "rule_packs", None) or ())).author_label
+    authors = _authors(tree, site, meta.author, ld, url, labels)
 
     captions: list[str] = []
     extras: dict[str, Any] = {}

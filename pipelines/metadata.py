@@ -174,22 +174,26 @@ def _is_publisher(name: str, publishers: set[str]) -> bool:
         len(p) >= 6 and key.startswith(p) for p in publishers)
 
 
-def _split_names(values: list[str]) -> list[str]:
+def _split_names(values: list[str], label: re.Pattern[str] | None = None) -> list[str]:
     out = []
     for value in values:
         for part in NAME_JOINERS.split(value):
             for name in part.split(","):
                 name = PAREN.sub("", name).strip(" .-–—/").strip()
+                if label is not None:
+                    name = label.sub("", name, count=1).strip(" :")
                 if name and len(name.split()) <= MAX_NAME_WORDS and not name.startswith("http"):
                     out.append(name)
     return out
 
 
-def _people(values: list[str], publishers: set[str]) -> list[str]:
-    """Names from author strings: split, publishers left out, each name once."""
+def _people(values: list[str], publishers: set[str],
+            label: re.Pattern[str] | None = None) -> list[str]:
+    """Names from author strings: split, a language's label ("By", "Von") taken off,
+    publishers left out, each name once."""
     seen: set[str] = set()
     out = []
-    for name in _split_names(values):
+    for name in _split_names(values, label):
         key = _compact(name)
         if key and key not in seen and not _is_publisher(name, publishers):
             seen.add(key)
@@ -198,7 +202,8 @@ def _people(values: list[str], publishers: set[str]) -> list[str]:
 
 
 def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author: str | None,
-             ld: JsonLd | None = None, url: str | None = None) -> list[str]:
+             ld: JsonLd | None = None, url: str | None = None,
+             label: re.Pattern[str] | None = None) -> list[str]:
     """The story's authors: the site profile's byline, then JSON-LD's people, then the meta
     tags' author, then the visible byline; publisher and organization names only when the
     page names no person (the reference sets and readers alike want the reporter, not the
@@ -212,7 +217,7 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
     publishers = publisher_names(tree, ld, url)
     people, organizations = ld.authors()
     for source in (people, [meta_author] if meta_author else []):
-        found = _people(source, publishers)
+        found = _people(source, publishers, label)
         if found:
             return found
     if organizations:
@@ -221,10 +226,12 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
         byline = extract_author(tree)
     except Exception:  # noqa: BLE001 - trafilatura's byline reader on odd markup
         byline = None
-    found = _people([byline] if byline else [], publishers)
+    found = _people([byline] if byline else [], publishers, label)
     if found:
         return found
-    fallback = organizations or ([meta_author] if meta_author else [])
+    # The publisher as the page writes it ("nieuwsblad.be"), not as trafilatura respelled it.
+    raw = [_clean(v) for v in tree.xpath("//meta[@name='author']/@content") if _clean(v)]
+    fallback = raw or ([meta_author] if meta_author else [])
     return list(dict.fromkeys(n.strip() for v in fallback for n in v.split(";") if n.strip()))
 
 

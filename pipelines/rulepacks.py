@@ -8,8 +8,9 @@ lists (``rule_packs``); the generic path in :mod:`pipelines.body` holds only rul
 any news page.
 
 A pack holds ``[[trailer]]`` rules (lines that close a story: credits, paywall and
-subscription lines, pointers to other pages) and ``[[leader]]`` rules (lines that open one:
-bylines, badges).  Each rule has a ``pattern`` (a Python regex, case-insensitive unless
+subscription lines, pointers to other pages), ``[[leader]]`` rules (lines that open one:
+bylines, badges) and ``[[author_label]]`` rules (the word in front of a name in an author
+field: "By", "Von", "Autor").  Each rule has a ``pattern`` (a Python regex, case-insensitive unless
 ``ignore_case = false``), the ``purpose`` it serves and an ``example`` line it must drop;
 the tests put every example on a realistic page.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 RULES_DIR = Path(__file__).with_name("rules")
 
-KINDS = ("trailer", "leader")
+KINDS = ("trailer", "leader", "author_label")
 
 
 class RulePackError(ValueError):
@@ -54,6 +55,7 @@ class LineRules:
     packs: tuple[str, ...]
     trailer: re.Pattern[str] | None
     leader: re.Pattern[str] | None
+    author_label: re.Pattern[str] | None = None
 
 
 def pack_names() -> list[str]:
@@ -103,7 +105,7 @@ def line_rules(packs: tuple[str, ...]) -> LineRules:
         parts = [r.scoped for r in rules if r.kind == kind]
         return re.compile("|".join(parts)) if parts else None
 
-    return LineRules(packs, joined("trailer"), joined("leader"))
+    return LineRules(packs, joined("trailer"), joined("leader"), joined("author_label"))
 
 
 def packs_for(language: str | None, profile_packs: Iterable[str] = ()) -> tuple[str, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from crawler.sites import SiteError, load_site_file
@@ -67,13 +69,29 @@ def news_page(lang: str, paragraphs: list[str], first: str | None = None,
 <footer>© 2025 The Daily Example</footer></body></html>"""
 
 
-RULES = [rule for name in pack_names() for rule in load_pack(name)]
+RULES = [rule for name in pack_names() for rule in load_pack(name) if rule.kind != "author_label"]
+LABELS = [rule for name in pack_names() for rule in load_pack(name) if rule.kind == "author_label"]
 
 
 def test_every_pack_loads_and_every_rule_says_why():
     assert {"en", "fr", "de", "es"} <= set(pack_names())
-    for rule in RULES:
+    for rule in RULES + LABELS:
         assert rule.purpose and rule.example and rule.pattern
+
+
+@pytest.mark.parametrize("rule", LABELS, ids=[r.pack for r in LABELS])
+def test_each_author_label_comes_off_the_name_on_a_page_of_its_language_only(rule):
+    """Author fields in JSON-LD keep the label the CMS printed; the pack takes it off."""
+    name = " ".join(rule.example.split()[-2:])
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                     "author": {"@type": "Person", "name": rule.example}})
+    author = f'<script type="application/ld+json">{ld}</script></head>'
+    url = "https://news.example.org/local/bridge-closed"
+    page = news_page(rule.pack, STORIES[rule.pack]).replace("</head>", author, 1)
+    assert extract(page, url, language=False).authors == [name], rule.purpose
+    other = OTHER[rule.pack]
+    page = news_page(other, STORIES[other]).replace("</head>", author, 1)
+    assert extract(page, url, language=False).authors != [name], rule.purpose
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[f"{r.pack}-{r.kind}-{i}" for i, r in enumerate(RULES)])

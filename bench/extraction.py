@@ -326,18 +326,32 @@ def report_metadata(docs, articles: list[Article | None], misses: int) -> None:
     ref_list = [refs[d.id] for d in docs]
     print("  metadata (title exact / author F1 / day): trafilatura | newscrawl  (pages)")
 
-    def row(label: str, pick: Callable[[Any], bool]) -> dict:
+    def scores(pick: Callable[[Any], bool]) -> tuple[dict, dict, dict, int]:
         idx = [i for i, d in enumerate(docs) if pick(d)]
         a, _ = metadata_scores([ref_list[i] for i in idx], [theirs[i] for i in idx])
         b, missed = metadata_scores([ref_list[i] for i in idx], [mine[i] for i in idx])
-        print(f"    {label:12s} {a['title']:.3f} {a['authors']:.3f} {a['day']:.3f} | "
-              f"{b['title']:.3f} {b['authors']:.3f} {b['day']:.3f}  ({len(idx)})")
-        return missed
+        return a, b, missed, len(idx)
 
-    missed = {part: row(part, keep) for part, keep in PARTS.items()}
+    def cell(a: dict, b: dict, n: int) -> str:
+        if not n:
+            return f"{'-':^37s}"
+        return (f"{a['title']:.2f} {a['authors']:.2f} {a['day']:.2f} | "
+                f"{b['title']:.2f} {b['authors']:.2f} {b['day']:.2f} ({n:3d})")
+
+    missed = {}
+    for part, keep in PARTS.items():
+        a, b, missed[part], n = scores(keep)
+        print(f"    {part:9s} {a['title']:.3f} {a['authors']:.3f} {a['day']:.3f} | "
+              f"{b['title']:.3f} {b['authors']:.3f} {b['day']:.3f}  ({n})")
+    print(f"  per language: {'dev':^37s} || {'held-out':^37s}")
     for lang, ids in sorted(page_languages(docs).items(), key=lambda kv: -len(kv[1])):
-        if len(ids) >= 3:
-            row(f"{lang}", lambda d, s=ids: d.id in s)
+        if len(ids) < 3:
+            continue
+        cells = []
+        for part in ("dev", "held-out"):
+            a, b, _, n = scores(lambda d, s=ids, k=PARTS[part]: d.id in s and k(d))
+            cells.append(cell(a, b, n))
+        print(f"    {lang:6s} {cells[0]} || {cells[1]}")
     for field_name, found in missed["dev"].items():
         for doc_id, got, want in found[:misses]:
             print(f"    miss {field_name} {doc_id}: got {got!r} want {want!r}")

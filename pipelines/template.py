@@ -192,47 +192,68 @@ def _blocks(root: etree._Element, samples: bool = True) -> List[Block]:
         children = [ch for ch in el if isinstance(ch.tag, str) and ch.tag.lower() not in SKIP_TAGS]
         stack.extend((ch, chain) for ch in reversed(children))
 
-    # texts bottom-up (children come after their parent in document order)
+    # texts bottom-up (children come after their parent in document order); link counts
+    # are kept only for elements that hold a link (most hold none)
     norms: Dict[etree._Element, str] = {}
     texts: Dict[etree._Element, str] = {}
     links: Dict[etree._Element, Tuple[int, int, int]] = {}  # links, link text, linked children
-    for el, _key in reversed(order):
-        norm_parts = [normalize_text(el.text)] if el.text else []
-        raw_parts = [_WS.sub(" ", el.text).strip()] if samples and el.text else []
-        n_links = link_chars = linked = 0
-        for ch in el:
-            if ch in norms:
-                norm_parts.append(norms[ch])
-                if samples:
+    if not samples:
+        for el, _key in reversed(order):
+            parts = [normalize_text(el.text)] if el.text else []
+            n_links = link_chars = linked = 0
+            for ch in el:
+                if ch in norms:
+                    parts.append(norms[ch])
+                    held = links.get(ch)
+                    if held is not None:
+                        n_links += held[0]
+                        link_chars += held[1]
+                        linked += 1
+                if ch.tail:
+                    parts.append(normalize_text(ch.tail))
+            norm = norms[el] = " ".join(p for p in parts if p)
+            if el.tag == "a":
+                links[el] = (1, len(norm), 0)
+            elif n_links:
+                links[el] = (n_links, link_chars, linked)
+    else:
+        for el, _key in reversed(order):
+            norm_parts = [normalize_text(el.text)] if el.text else []
+            raw_parts = [_WS.sub(" ", el.text).strip()] if el.text else []
+            n_links = link_chars = linked = 0
+            for ch in el:
+                if ch in norms:
+                    norm_parts.append(norms[ch])
                     raw_parts.append(texts[ch])
-                n, c, _ = links[ch]
-                n_links += n
-                link_chars += c
-                linked += n > 0
-            if ch.tail:
-                norm_parts.append(normalize_text(ch.tail))
-                if samples:
+                    held = links.get(ch)
+                    if held is not None:
+                        n_links += held[0]
+                        link_chars += held[1]
+                        linked += 1
+                if ch.tail:
+                    norm_parts.append(normalize_text(ch.tail))
                     raw_parts.append(_WS.sub(" ", ch.tail).strip())
-        norm = norms[el] = " ".join(p for p in norm_parts if p)
-        links[el] = (1, len(norm), 0) if el.tag == "a" else (n_links, link_chars, linked)
-        if not samples:
-            continue
-        sample = ""
-        for part in raw_parts:
-            if part:
-                sample = f"{sample} {part}" if sample else part
-                if len(sample) >= SAMPLE_CHARS:
-                    break
-        texts[el] = sample[:SAMPLE_CHARS]
+            norm = norms[el] = " ".join(p for p in norm_parts if p)
+            if el.tag == "a":
+                links[el] = (1, len(norm), 0)
+            elif n_links:
+                links[el] = (n_links, link_chars, linked)
+            sample = ""
+            for part in raw_parts:
+                if part:
+                    sample = f"{sample} {part}" if sample else part
+                    if len(sample) >= SAMPLE_CHARS:
+                        break
+            texts[el] = sample[:SAMPLE_CHARS]
     out: List[Block] = []
     for el, key in order:
         norm = norms[el]
         if not norm or not _WORD.search(norm):
             continue
-        _n, link_chars, linked = links[el]
-        box = (linked >= BOX_MIN_LINKS and el.tag not in TEXT_TAGS
-               and link_chars >= BOX_LINK_SHARE * len(norm)
-               and len(norm) - link_chars <= BOX_MAX_PLAIN_CHARS)
+        held = links.get(el)
+        box = held is not None and held[2] >= BOX_MIN_LINKS and el.tag not in TEXT_TAGS \
+            and held[1] >= BOX_LINK_SHARE * len(norm) \
+            and len(norm) - held[1] <= BOX_MAX_PLAIN_CHARS
         out.append((el, key, norm, texts[el] if samples else "", box))
     return out
 

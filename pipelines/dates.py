@@ -88,12 +88,14 @@ def _json_ld(tree: etree._Element, key: str) -> list[str]:
 def find_dates(tree: etree._Element, url: str | None, visible: str | None = None,
                fallback: str | Callable[[], str | None] | None = None,
                site_timezone: str = "UTC",
-               today: date | None = None) -> Dates:
+               today: date | None = None, story: str | None = None) -> Dates:
     """Cross-check the page's dates.  ``tree`` must still hold its scripts (JSON-LD);
     ``visible`` is the site's date line text; ``fallback`` is htmldate's guess, or a function
     that makes it (called only when the meta tags and the date line have no date: it is slow).
 
-    Published: the meta tags first (they carry a time and zone), then the visible line,
+    Published: the story's own JSON-LD ``datePublished`` (``story``: the Article object's,
+    not a video's or a related story's), then the meta tags (they carry a time and zone),
+    then the visible line,
     then the fallback, then the URL.  A date in the future or before the web had news is
     rejected (NULL, listed in ``rejected``).  Sources more than a day apart are a conflict.
     """
@@ -122,8 +124,11 @@ def find_dates(tree: etree._Element, url: str | None, visible: str | None = None
     m = TEXT_DATE.search(visible or "")
     from_page = sane(["-".join(m.groups())]) if m else []
 
-    # Prefer a meta value with a time of day; then any meta date; then the page; then the rest.
+    # Prefer the story's own JSON-LD date, then a meta value with a time of day, then any
+    # meta date; then the page; then the rest.
     meta.sort(key=lambda v: not isinstance(v, datetime))
+    own = sane([story]) if isinstance(story, str) else []
+    meta = own + meta
     guess: list[datetime | date] = []
     if not meta and not from_page and fallback:
         value = fallback() if callable(fallback) else fallback

@@ -101,3 +101,20 @@ def test_photo_credits_in_jsonld_are_not_authors():
                     "image": {"@type": "ImageObject", "author": "WDR / picture alliance"}})
     assert extract(html, "https://www1.wdr.de/nachrichten/floods-100.html").authors == \
         ["Nina Magoley"]
+
+
+def test_date_is_the_storys_own_jsonld_date_not_a_rewritten_meta_or_a_videos():
+    # The CMS rewrote article:published_time at the last update; the embedded video has a
+    # date of its own.  The story object's datePublished is the publication.
+    head = '<meta property="article:published_time" content="2024-08-05T19:49:50Z">'
+    html = page(og_title="Riots spread to Plymouth", h1="Riots spread to Plymouth", head=head,
+                site_name="Mirror",
+                ld={"@context": "https://schema.org", "@graph": [
+                    {"@type": "VideoObject", "name": "Archive footage",
+                     "datePublished": "2021-03-02T10:00:00Z"},
+                    {"@type": "NewsArticle", "headline": "Riots spread to Plymouth",
+                     "datePublished": "2024-08-04T13:23:00Z",
+                     "dateModified": "2024-08-05T19:49:50Z"}]})
+    article = extract(html, "https://www.mirror.co.uk/news/uk-news/riots-plymouth-123")
+    assert article.published.startswith("2024-08-04")
+    assert article.modified.startswith("2024-08-05")

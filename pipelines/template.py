@@ -328,6 +328,16 @@ class Template:
     min_frac: float = MIN_SHARE  # ... and on at least this share of the pages seen
     min_line_pages: int = MIN_PAGES
     min_line_frac: float = MIN_SHARE
+    # The fingerprints counted on at least ``min_pages`` pages (bodies): the only ones a
+    # threshold can pass, kept as counting goes, so :meth:`rules` (every few stories of a
+    # crawl) reads a few thousand instead of every one counted (up to MAX_ENTRIES each).
+    hot: Dict[str, set] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.hot = {
+            "blocks": {fp for fp, c in self.block_counts.items() if c >= self.min_pages},
+            "lines": {fp for fp, c in self.line_counts.items() if c >= self.min_line_pages},
+            "boxes": {fp for fp, c in self.box_counts.items() if c >= self.min_pages}}
 
     # -- serialisation -------------------------------------------------------
     def to_dict(self) -> dict:
@@ -384,10 +394,11 @@ class Template:
     def rules(self) -> TemplateRules:
         """The fingerprints that are boilerplate now (what extraction applies)."""
         bt, lt = self.block_threshold(), self.line_threshold()
+        hot = self.hot
         return TemplateRules(
-            blocks=frozenset(fp for fp, c in self.block_counts.items() if c >= bt),
-            lines=frozenset(fp for fp, c in self.line_counts.items() if c >= lt),
-            boxes=frozenset(fp for fp, c in self.box_counts.items() if c >= bt))
+            blocks=frozenset(fp for fp in hot["blocks"] if self.block_counts[fp] >= bt),
+            lines=frozenset(fp for fp in hot["lines"] if self.line_counts[fp] >= lt),
+            boxes=frozenset(fp for fp in hot["boxes"] if self.box_counts[fp] >= bt))
 
     def summary(self, limit: int = 50) -> dict:
         """Human-readable view: the recurring blocks and lines, most frequent first."""
@@ -435,23 +446,27 @@ def stored_template(path, site: str) -> Template:
 
 
 def _bump(counts: Dict[str, int], samples: Dict[str, List[str]], fp: str, key: str | None,
-          text: str | None) -> None:
+          text: str | None, hot: set | None = None, floor: int = 0) -> None:
     c = counts.get(fp, 0) + 1
     counts[fp] = c
     if c == 2 and key is not None and fp not in samples:
         samples[fp] = [key, text[:SAMPLE_CHARS]]
+    if c == floor and hot is not None:
+        hot.add(fp)
 
 
-def _prune(counts: Dict[str, int], samples: Dict[str, List[str]], cap: int) -> None:
-    """Keep memory bounded: drop the rarest fingerprints once there are too many."""
+def _prune(counts: Dict[str, int], samples: Dict[str, List[str]], cap: int) -> bool:
+    """Keep memory bounded: drop the rarest fingerprints once there are too many (True
+    when some were dropped)."""
     if len(counts) <= cap:
-        return
+        return False
     floor = 1
     while len(counts) > cap * 3 // 4:
         for fp in [fp for fp, c in counts.items() if c <= floor]:
             del counts[fp]
             samples.pop(fp, None)
         floor += 1
+    return True
 
 
 @dataclass(frozen=True)
@@ -550,18 +565,22 @@ def merge(template: Template, page: PagePrint | None = None,
         template.page_fps.append(page.page)
         template.n_pages += 1
         samples = page.samples or {}
+        hot, floor = template.hot, template.min_pages
         for fp in page.blocks:
             key, raw = samples.get(fp, (None, None))
-            _bump(template.block_counts, template.samples, fp, key, raw)
+            _bump(template.block_counts, template.samples, fp, key, raw, hot["blocks"], floor)
         for fp in page.boxes:
             key = f"{fp:016x}"
-            template.box_counts[key] = template.box_counts.get(key, 0) + 1
+            template.box_counts[key] = count = template.box_counts.get(key, 0) + 1
+            if count == floor:
+                hot["boxes"].add(key)
         changed = True
     if body is not None and body.body not in template.body_fps[-1000:]:
         template.body_fps.append(body.body)
         template.n_bodies += 1
         for fp, raw in body.lines.items():
-            _bump(template.line_counts, template.samples, fp, "line", raw)
+            _bump(template.line_counts, template.samples, fp, "line", raw,
+                  template.hot["lines"], template.min_line_pages)
         changed = True
     if changed:
         _trim(template)
@@ -574,9 +593,10 @@ def _trim(template: Template) -> None:
         template.page_fps = template.page_fps[-1000:]
     if len(template.body_fps) > 2000:
         template.body_fps = template.body_fps[-1000:]
-    _prune(template.block_counts, template.samples, MAX_ENTRIES)
-    _prune(template.line_counts, template.samples, MAX_ENTRIES)
-    _prune(template.box_counts, template.samples, MAX_ENTRIES)
+    for name, counts in (("blocks", template.block_counts), ("lines", template.line_counts),
+                         ("boxes", template.box_counts)):
+        if _prune(counts, template.samples, MAX_ENTRIES):
+            template.hot[name] &= counts.keys()
 
 
 def learn(pages: Iterable[PageInput], template: Optional[Template] = None,

@@ -149,3 +149,26 @@ def test_reextract_gives_up_on_a_slow_page_and_keeps_its_body(crawled_db, tmp_pa
     conn = sqlite3.connect(db)
     assert conn.execute("select text from articles where id = ?", (article_id,)).fetchone() == (body,)
     conn.close()
+
+
+def test_rules_read_from_the_counts_kept_hot_are_the_rules_of_all_counts():
+    """rules() reads only the fingerprints counted on enough pages, kept as counting goes
+    (and through pruning): the rules must be those a full scan of the counts gives."""
+    from pipelines import template as templates
+
+    _, template = extract_many(pages())
+
+    def full_scan(t: Template) -> tuple[frozenset, frozenset, frozenset]:
+        bt, lt = t.block_threshold(), t.line_threshold()
+        return (frozenset(fp for fp, c in t.block_counts.items() if c >= bt),
+                frozenset(fp for fp, c in t.line_counts.items() if c >= lt),
+                frozenset(fp for fp, c in t.box_counts.items() if c >= bt))
+
+    rules = template.rules()
+    assert rules.blocks and (rules.blocks, rules.lines, rules.boxes) == full_scan(template)
+    again = Template.from_dict(json.loads(json.dumps(template.to_dict())))
+    assert again.hot == template.hot
+    templates._trim(again)  # pruning (here a no-op) keeps hot a subset of the counts
+    for name, counts in (("blocks", again.block_counts), ("lines", again.line_counts),
+                         ("boxes", again.box_counts)):
+        assert again.hot[name] <= counts.keys()

@@ -110,9 +110,18 @@ def cli() -> None:
               help="Print the summary as one JSON object (for schedulers).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.")
+@click.option("--redis-url", envvar="NEWSCRAWL_REDIS_URL", metavar="URL",
+              help="Run as a worker of a distributed crawl: redis://[:PASSWORD@]HOST:PORT/DB "
+                   "(or $NEWSCRAWL_REDIS_URL). Pages go to `newscrawl ingest`, not --db.")
+@click.option("--seed", is_flag=True,
+              help="With --redis-url: start a run, putting the site's start URLs on the frontier.")
+@click.option("--idle-exit", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="With --redis-url: exit once nothing was waiting or in flight this long.")
 def crawl(url: str | None, site: str | None, site_file: str | None, start_url: str | None,
           db: str, max_pages: int | None, full: bool, jobdir: str | None, verbose: int,
-          quiet: bool, log_file: str | None, as_json: bool, overrides: tuple[str, ...]) -> None:
+          quiet: bool, log_file: str | None, as_json: bool, overrides: tuple[str, ...],
+          redis_url: str | None = None, seed: bool = False,
+          idle_exit: float | None = None) -> None:
     """Crawl a site's section and store its new and changed articles.
 
     With a section URL and no --site/--site-file, the site's profile is inferred on the
@@ -145,6 +154,11 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
     redact_logs()  # before Scrapy logs its first line
     if url and start_url:
         raise click.UsageError("give the section URL once: as URL or as --start-url")
+    if redis_url:
+        return _worker(url, site, site_file, start_url, max_pages, full, jobdir, verbose,
+                       quiet, log_file, as_json, overrides, redis_url, seed, idle_exit)
+    if seed or idle_exit is not None:
+        raise click.UsageError("--seed and --idle-exit are for workers: give --redis-url")
     if url and not (site or site_file):
         profile = section_profile(url, db)
     elif site and site not in SITES and not site_file:  # a profile stored in the database
@@ -191,6 +205,177 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
     else:
         click.echo(format_summary(stats, db, verdict))
     sys.exit(verdict.exit_code)
+
+
+def redis_client(redis_url: str) -> Any:
+    """A connected Redis client, or the reason it cannot be reached (password redacted)."""
+    import redis
+
+    from crawler.distributed import connect
+    from crawler.outcome import EXIT_UNREACHABLE
+    from crawler.redact import redact, remember_secrets
+
+    parts = urlsplit(redis_url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise click.BadParameter(f"expected redis://[:PASSWORD@]HOST:PORT/DB, got "
+                                 f"{redact(redis_url)}", param_hint="--redis-url")
+    remember_secrets([("REDIS_PASSWORD", parts.password or "")])
+    try:
+        server = connect(redis_url)
+        server.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise RunFailed(f"cannot reach Redis at {redact(redis_url)}: {redact(str(exc))}",
+                        EXIT_UNREACHABLE) from None
+    return server
+
+
+def _worker(url: str | None, site: str | None, site_file: str | None, start_url: str | None,
+            max_pages: int | None, full: bool, jobdir: str | None, verbose: int, quiet: bool,
+            log_file: str | None, as_json: bool, overrides: tuple[str, ...], redis_url: str,
+            seed: bool, idle_exit: float | None) -> None:
+    """`crawl --redis-url`: one worker of a distributed crawl (crawler/distributed.py)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler import console
+    from crawler.distributed import DistributedSpider, worker_settings
+    from crawler.redact import remember_secrets
+    from crawler.summary import format_summary, summary_record
+
+    if jobdir:
+        raise click.UsageError("--jobdir and --redis-url: the frontier is in Redis already")
+    if verbose and quiet:
+        raise click.UsageError("give -v or -q, not both")
+    if url and not (site or site_file):
+        raise click.UsageError("a worker never opens the database, so it cannot infer or "
+                               "read a stored profile: give --site NAME (built-in) or "
+                               "--site-file FILE, with --start-url for a mirror")
+    if site and site not in SITES and not site_file:
+        raise click.UsageError(f"--site {site}: a worker takes a built-in profile "
+                               f"({', '.join(sorted(SITES))}) or --site-file FILE")
+    profile = resolve_site(site, site_file, start_url or url)
+    redis_client(redis_url)  # fail fast, before Scrapy starts
+    settings = project_settings(overrides)
+    remember_secrets(settings.items())
+    verbosity = console.QUIET if quiet else verbose
+    if not any(o.partition("=")[0].strip() == "LOG_LEVEL" for o in overrides):
+        settings.set("LOG_LEVEL", logging.getLevelName(console.level_for(verbosity)),
+                     priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    settings.set("NEWSCRAWL_PROGRESS", not quiet, priority="cmdline")
+    worker_settings(settings, redis_url, profile.name, idle_exit or 0.0)
+    try:
+        console.install(settings, verbosity, log_file or settings.get("LOG_FILE"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the log file {log_file}: {exc.strerror}")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(DistributedSpider)
+    process.crawl(crawler, profile=profile, max_pages=max_pages, full=full, seed=seed)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = stats.get("finish_reason")
+    queued = stats.get("newscrawl/redis/queued_pages", 0)
+    record = {**summary_record(stats, "-"), "site": profile.name, "worker": True,
+              "queued_pages": queued, "queued_skips": stats.get("newscrawl/redis/queued_skips", 0),
+              "refused_payloads": stats.get("newscrawl/redis/refused", 0)}
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        lines = format_summary(stats, "-").splitlines()
+        click.echo(f"{'OK' if reason == 'finished' else 'STOPPED'}: worker of "
+                   f"{profile.primary_host}: {queued} pages queued for the ingest "
+                   f"({reason})")
+        click.echo("\n".join(line for line in lines if not line.startswith(
+            ("Articles:", "Duplicates", "Database:"))))
+        if record["refused_payloads"]:
+            click.echo(f"Refused request payloads (not newscrawl's JSON): "
+                       f"{record['refused_payloads']}")
+    sys.exit(0 if reason == "finished" else 1)
+
+
+@cli.command()
+@click.option("--redis-url", envvar="NEWSCRAWL_REDIS_URL", required=True, metavar="URL",
+              help="redis://[:PASSWORD@]HOST:PORT/DB (or $NEWSCRAWL_REDIS_URL).")
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The SQLite database to write.")
+@click.option("--until-idle", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Exit once the item queue, the frontier and every worker's flight have "
+                   "been empty this long (default: run until stopped).")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting (repeatable), e.g. -s NEWSCRAWL_FLUSH_ROWS=500.")
+def ingest(redis_url: str, db: str, until_idle: float | None,
+           overrides: tuple[str, ...]) -> None:
+    """Store the pages workers of a distributed crawl queued in Redis into the database.
+
+    The one process that writes the database: same schema, de-duplication and template
+    learning as a local crawl; a page leaves the queue only once committed.  Also publishes
+    the stored URLs and the learned template to the workers, puts back the requests of
+    workers that died, and writes one `runs` row per distributed run.  Exit codes: 0 done,
+    69 Redis unreachable, 73 the database cannot be written, 75 another run holds it.
+
+    Example:
+
+    \b
+        newscrawl ingest --redis-url redis://:PASSWORD@10.0.0.5:6379/0 --db output/articles.db
+    """
+    import sqlite3
+
+    from crawler.ingest import Ingest
+    from crawler.outcome import EXIT_DATABASE
+    from crawler.redact import install as redact_logs
+    from pipelines.store import DatabaseLocked, StoreError
+
+    redact_logs()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    server = redis_client(redis_url)
+    settings = project_settings(overrides)
+    job = Ingest(server, db, settings, until_idle)
+    try:
+        counts = job.run()
+    except DatabaseLocked as exc:
+        raise RunFailed(str(exc), 75) from None
+    except (StoreError, sqlite3.Error, RuntimeError) as exc:
+        raise RunFailed(f"cannot write {db}: {exc}", EXIT_DATABASE) from None
+    stored = {k.rsplit("/", 1)[-1]: v for k, v in sorted(counts.items())
+              if k.startswith("newscrawl/articles/")}
+    dups = sum(v for k, v in counts.items() if k.startswith("newscrawl/dedup/"))
+    click.echo(f"Ingested {sum(counts[k] for k in counts if k.startswith('newscrawl/') or k == 'skip')} "
+               f"pages: " + ", ".join(f"{k} {v}" for k, v in stored.items())
+               + f"; duplicates {dups}; pages without an article {counts['skip']}; "
+               f"taken again after a kill {counts['again']}; refused {counts['refused']}")
+    if job.closed_runs:
+        click.echo(f"Runs closed: {', '.join(map(str, job.closed_runs))} "
+                   f"(newscrawl runs --db {db})")
+    click.echo(f"Database: {db}")
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@click.option("--redis-url", envvar="NEWSCRAWL_REDIS_URL", required=True, metavar="URL",
+              help="redis://[:PASSWORD@]HOST:PORT/DB (or $NEWSCRAWL_REDIS_URL).")
+@site_options
+def enqueue(urls: tuple[str, ...], redis_url: str, site: str | None, site_file: str | None,
+            start_url: str | None) -> None:
+    """Put URLs of a site on a distributed crawl's frontier: article pages, listing pages
+    (walked on from there), the site's feeds and sitemaps.  Waiting workers take them.
+
+    Example:
+
+    \b
+        newscrawl enqueue --site bjreview https://www.bjreview.com/World/index_3.html
+    """
+    from crawler.distributed import enqueue_urls
+
+    profile = resolve_site(site, site_file, start_url)
+    server = redis_client(redis_url)
+    try:
+        queued, refused = enqueue_urls(server, profile, urls)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for url, why in refused:
+        click.echo(f"Not queued: {url}: {why}", err=True)
+    click.echo(f"Queued {queued} of {len(urls)} URLs for {profile.name}")
+    if refused:
+        sys.exit(1)
 
 
 def section_profile(url: str, db: str) -> Site:

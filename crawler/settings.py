@@ -106,3 +106,18 @@ LOG_FORMATTER = "crawler.logformatter.LogFormatter"
 NEWSCRAWL_PROGRESS = False
 NEWSCRAWL_PROGRESS_INTERVAL = 60.0
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Distributed crawling (crawler/distributed.py; `newscrawl crawl --redis-url`): the worker's
+# heartbeat key is refreshed every NEWSCRAWL_REDIS_HEARTBEAT seconds and expires after
+# NEWSCRAWL_REDIS_LEASE_SECONDS; past that, any live worker or the ingest puts the requests it
+# had in flight back on the frontier (a stalled-but-alive worker costs a second fetch, never
+# a lost page).  NEWSCRAWL_REDIS_IDLE_EXIT > 0: exit once nothing was waiting or in flight
+# anywhere for that long (`--idle-exit`).
+NEWSCRAWL_REDIS_URL = ""
+NEWSCRAWL_REDIS_SITE = ""
+NEWSCRAWL_REDIS_HEARTBEAT = 1.0
+NEWSCRAWL_REDIS_LEASE_SECONDS = 15.0
+NEWSCRAWL_REDIS_IDLE_EXIT = 0.0
+# `newscrawl ingest` closes a site's run (its `runs` row) once its frontier, the workers'
+# flight and the item queue have been empty this long (`--until-idle` sets it and exits).
+NEWSCRAWL_INGEST_RUN_IDLE = 60.0

@@ -1,0 +1,332 @@
+"""Distributed crawling for real: a redis-server with a password on a free loopback port, the
+fixture site over HTTP (counting requests), worker and ingest subprocesses, SIGKILLs."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST, ROOT
+from tests.fixture_site import ARTICLES, build_site
+from tests.server import FixtureHTTPServer, FixtureRequestHandler, stop
+
+PASSWORD = "test-redis-password-5d1c"
+# Short leases, so a killed worker's requests come back within the test.
+WORKER = [*FAST, "-s", "NEWSCRAWL_REDIS_LEASE_SECONDS=2", "-s", "NEWSCRAWL_REDIS_HEARTBEAT=0.5"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A private redis-server (password required, no persistence) for one test."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed: apt-get install -y redis-server (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    import redis
+
+    port = free_port()
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                             "--requirepass", PASSWORD, "--dir", str(folder), "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def client(redis_url):
+    import redis
+
+    return redis.Redis.from_url(redis_url)
+
+
+class CountingHandler(FixtureRequestHandler):
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        self.server.hits.append(path)  # type: ignore[attr-defined]
+        delay = self.server.delay  # type: ignore[attr-defined]
+        if delay and path.startswith("/World/2"):
+            time.sleep(delay)
+        super().do_GET()
+
+
+class CountingServer(FixtureHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed worker hung up
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The fixture site, served with every request path recorded (``server.hits``)."""
+    root = tmp_path / "site"
+    manifest = build_site(root)
+    server = CountingServer(("127.0.0.1", 0), partial(CountingHandler, directory=str(root)))
+    server.hits, server.delay = [], 0.0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server, root, manifest
+    finally:
+        stop(server)
+
+
+class Procs:
+    """Subprocesses of the test, each in its own process group (its extraction workers
+    too), killed at the end whatever happened."""
+
+    def __init__(self, folder: Path, redis_url: str) -> None:
+        self.folder, self.redis_url, self.running = folder, redis_url, []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        out = open(self.folder / f"{name}.out", "w")
+        err = open(self.folder / f"{name}.err", "w")
+        env = {**os.environ, "NEWSCRAWL_REDIS_URL": self.redis_url}
+        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT,
+                                stdout=out, stderr=err, env=env, start_new_session=True)
+        proc.name = name
+        self.running.append(proc)
+        return proc
+
+    def worker(self, name: str, base_url: str, *extra: str) -> subprocess.Popen:
+        return self.start(name, "crawl", "--site", "bjreview", "--start-url",
+                          f"{base_url}/World/", *WORKER, "--log-file",
+                          str(self.folder / f"{name}.log"), *extra)
+
+    def ingest(self, name: str, db: Path, *extra: str) -> subprocess.Popen:
+        return self.start(name, "ingest", "--db", str(db), *extra)
+
+    def wait(self, proc: subprocess.Popen, timeout: float = 90) -> tuple[int, str, str]:
+        code = proc.wait(timeout)
+        return (code, (self.folder / f"{proc.name}.out").read_text(),
+                (self.folder / f"{proc.name}.err").read_text())
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+    def close(self) -> None:
+        for proc in self.running:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+    def logs(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in sorted(self.folder.iterdir())
+                       if p.suffix in (".out", ".err", ".log"))
+
+
+@pytest.fixture
+def procs(tmp_path, redis_url):
+    folder = tmp_path / "procs"
+    folder.mkdir()
+    group = Procs(folder, redis_url)
+    try:
+        yield group
+    finally:
+        group.close()
+
+
+def rows(db: Path, sql: str) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def stored_paths(db: Path, base_url: str) -> list[str]:
+    return sorted(r["url"].removeprefix(base_url) for r in rows(db, "select url from articles"))
+
+
+def expected_paths(manifest: dict) -> set[str]:
+    """The stories stored (the re-post and its original are one: either keeps the row)."""
+    duplicate = manifest["duplicates"][0]
+    return {a["canonical_path"] for a in manifest["articles"]} - {duplicate["duplicate_of"]}
+
+
+def assert_stored_once(db: Path, base_url: str, manifest: dict) -> None:
+    stored = stored_paths(db, base_url)
+    assert len(stored) == len(set(stored)) == 10
+    duplicate = manifest["duplicates"][0]
+    story = {duplicate["path"], duplicate["duplicate_of"]}
+    assert set(stored) - story == expected_paths(manifest) - story
+    assert rows(db, "pragma integrity_check")[0][0] == "ok"
+
+
+def article_hits(server) -> list[str]:
+    return [p for p in server.hits if p.startswith("/World/2")]
+
+
+def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once(
+        site, procs, tmp_path):
+    server, root, manifest = site
+    newest = sorted(ARTICLES, key=lambda a: (a.date, a.id), reverse=True)
+    build_site(root, newest[2:])  # the site before its two newest stories
+    base = server.base_url
+    db = tmp_path / "articles.db"
+    seeder = procs.worker("w1", base, "--seed", "--idle-exit", "3")
+    time.sleep(1.0)  # the seeder opens the run; the others join it
+    others = [procs.worker(f"w{i}", base, "--idle-exit", "3") for i in (2, 3)]
+    ingest = procs.ingest("ingest", db, "--until-idle", "3")
+    for proc in (seeder, *others):
+        code, out, err = procs.wait(proc)
+        assert code == 0, err[-3000:]
+        assert out.startswith("OK: worker of"), out
+    code, out, err = procs.wait(ingest)
+    assert code == 0, err[-3000:]
+
+    stored = stored_paths(db, base)
+    assert len(stored) == len(set(stored)) == 8
+    hits = article_hits(server)
+    assert len(hits) == len(set(hits)), sorted(hits)  # no page fetched twice, variants neither
+    assert server.hits.count("/World/") == 1
+    run = rows(db, "select * from runs")
+    assert len(run) == 1
+    stats = json.loads(run[0]["stats"])
+    assert (run[0]["finish_reason"], run[0]["mode"], run[0]["new"]) == ("finished", "distributed", 8)
+    assert stats["newscrawl/distributed/workers"] == 3
+    # Every worker's counts are in the one row: all the pages fetched, by whoever fetched them.
+    assert run[0]["articles_fetched"] == len(hits)
+    assert rows(db, "pragma integrity_check")[0][0] == "ok"
+    assert PASSWORD not in procs.logs()
+
+    # The second run: two stories published since; only they are fetched.
+    build_site(root)
+    server.hits.clear()
+    seeder = procs.worker("w4", base, "--seed", "--idle-exit", "3")
+    ingest = procs.ingest("ingest2", db, "--until-idle", "3")
+    code, out, err = procs.wait(seeder)
+    assert code == 0, err[-3000:]
+    assert procs.wait(ingest)[0] == 0
+    assert sorted(article_hits(server)) == sorted(a.path for a in newest[:2])
+    assert_stored_once(db, base, manifest)
+    second = rows(db, "select * from runs order by id")[-1]
+    assert (second["new"], second["finish_reason"]) == (2, "finished")
+
+
+def test_a_sigkilled_worker_loses_nothing(site, procs, client, tmp_path):
+    server, _root, manifest = site
+    server.delay = 0.4  # article pages are slow: the worker has some in flight when killed
+    base, db = server.base_url, tmp_path / "articles.db"
+    doomed = procs.worker("doomed", base, "--seed")
+    deadline = time.monotonic() + 60
+    while len(article_hits(server)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    procs.kill(doomed)
+    held = sum(client.hlen(k) for k in client.keys("newscrawl:bjreview:inflight:*"))
+    assert held > 0  # it died holding requests
+    server.delay = 0.0
+    rescuer = procs.worker("rescuer", base, "--idle-exit", "3")
+    ingest = procs.ingest("ingest", db, "--until-idle", "3")
+    code, out, err = procs.wait(rescuer)
+    assert code == 0, err[-3000:]
+    assert procs.wait(ingest)[0] == 0
+    assert_stored_once(db, base, manifest)
+    assert "stopped answering" in procs.logs()  # the rescuer or the ingest put them back
+    assert not client.keys("newscrawl:bjreview:inflight:*")
+
+
+def test_a_sigkilled_ingest_loses_and_doubles_nothing(site, procs, client, tmp_path):
+    server, _root, manifest = site
+    base, db = server.base_url, tmp_path / "articles.db"
+    code, out, err = procs.wait(procs.worker("w", base, "--seed", "--idle-exit", "2"))
+    assert code == 0, err[-3000:]
+    queued = client.lrange("newscrawl:items", 0, -1)
+    assert len(queued) == 12  # 10 stories, the re-post, the page without a body
+
+    # Batches of 5 that wait 60 s: 10 pages commit, 2 wait in the open batch when it dies.
+    first = procs.ingest("first", db, "-s", "NEWSCRAWL_FLUSH_ROWS=5",
+                         "-s", "NEWSCRAWL_FLUSH_SECONDS=60")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if db.exists() and client.llen("newscrawl:items") == 0:
+            try:
+                if rows(db, "select count(*) from ingested")[0][0] == 10:
+                    break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.05)
+    procs.kill(first)
+    assert client.llen("newscrawl:items:processing") == 2
+    # A kill between a commit and its LREM leaves a stored page on the list: simulate one.
+    committed = [r for r in queued if r not in client.lrange("newscrawl:items:processing", 0, -1)]
+    client.lpush("newscrawl:items", committed[0])
+
+    code, out, err = procs.wait(procs.ingest("second", db, "--until-idle", "2"))
+    assert code == 0, err[-3000:]
+    assert "taken again after a kill 1" in out
+    assert_stored_once(db, base, manifest)
+    run = rows(db, "select * from runs")
+    assert len(run) == 1
+    assert (run[0]["new"], run[0]["duplicates"], run[0]["finish_reason"]) == (10, 1, "finished")
+    assert client.llen("newscrawl:items") == client.llen("newscrawl:items:processing") == 0
+
+
+class Exploit:
+    """A pickle that creates a file when unpickled: what an attacker would push."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_pickled_payload_is_refused_and_counted_never_run(site, procs, client, tmp_path):
+    server, _root, _manifest = site
+    probe = tmp_path / "probe"
+    pickle.loads(pickle.dumps(Exploit(probe))).close()
+    assert probe.exists()  # the payload does run code when unpickled
+
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps({"url": f"{server.base_url}/World/", "callback": "parse_listing",
+                            "exploit": Exploit(marker)}, protocol=5)
+    client.zadd("newscrawl:bjreview:requests", {payload: 0})
+    client.lpush("newscrawl:items", payload)
+    code, out, err = procs.wait(procs.worker("w", server.base_url, "--idle-exit", "2"))
+    assert code == 0, err[-3000:]
+    assert "Refused request payloads (not newscrawl's JSON): 1" in out
+    code, out, err = procs.wait(procs.ingest("ingest", tmp_path / "a.db", "--until-idle", "2"))
+    assert code == 0, err[-3000:]
+    assert "refused 1" in out
+    assert not marker.exists()
+    assert server.hits == []  # nothing was fetched for it
+    assert client.lrange("newscrawl:bjreview:refused", 0, -1) == [payload]
+    assert client.lrange("newscrawl:items:refused", 0, -1) == [payload]
+    assert client.zcard("newscrawl:bjreview:requests") == 0
+    assert not client.keys("newscrawl:bjreview:inflight:*")

@@ -288,13 +288,17 @@ class Ingest:
         if state.data.learning:
             state.data.start_template(
                 self.writer.call(lambda store: store.load_template(name)).result())
-            rules = state.data.rules
-            self.server.hset(state.keys.template, mapping={
-                "version": rules.version, "rules": wire.dump_rules(rules)})
-            state.published = rules.version
+            self.push_rules(state)
         self.publish_known(state)
         self.sites[name] = state
         return state
+
+    def push_rules(self, state: SiteState) -> None:
+        """The template rules as they stand, for the workers (they poll the version)."""
+        rules = state.data.rules
+        self.server.hset(state.keys.template, mapping={
+            "version": rules.version, "rules": wire.dump_rules(rules)})
+        state.published = rules.version
 
     def publish_known(self, state: SiteState) -> None:
         tmp = f"{state.keys.known}:new"
@@ -368,6 +372,7 @@ class Ingest:
                     data.close_pool()
             template = data.template
             self.writer.call(lambda store: store.save_template(state.name, template)).result()
+            self.push_rules(state)
             data.shaped.clear()
             data.versions = {rules.version: rules}
         for token, run_id in tokens.items():

@@ -193,7 +193,7 @@ def article_hits(server) -> list[str]:
 
 
 def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once(
-        site, procs, tmp_path):
+        site, procs, client, tmp_path):
     server, root, manifest = site
     newest = sorted(ARTICLES, key=lambda a: (a.date, a.id), reverse=True)
     build_site(root, newest[2:])  # the site before its two newest stories
@@ -225,6 +225,9 @@ def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once
     assert rows(db, "pragma integrity_check")[0][0] == "ok"
     assert PASSWORD not in procs.logs()
 
+    learned_first = client.hget("newscrawl:bjreview:template", "version").decode()
+    assert learned_first != "none"  # the ingest learned the site's boilerplate and published it
+
     # The second run: two stories published since; only they are fetched.
     build_site(root)
     server.hits.clear()
@@ -237,9 +240,18 @@ def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once
     assert_stored_once(db, base, manifest)
     second = rows(db, "select * from runs order by id")[-1]
     assert (second["new"], second["finish_reason"]) == (2, "finished")
+    # The template the first run learned reached the worker: the new stories were
+    # extracted with the rules the ingest published, as a local second run would.
+    # (re-extracted at the end of the run if the rules it learned changed their body).
+    final = client.hget("newscrawl:bjreview:template", "version").decode()
+    learned = rows(db, "select template from templates")[0]["template"]
+    assert json.loads(learned)["n_pages"] == 10
+    new_rows = rows(db, f"select template_version from articles where run_id = {second['id']}")
+    assert len(new_rows) == 2
+    assert {r["template_version"] for r in new_rows} <= {learned_first, final}
 
 
-def test_a_sigkilled_worker_loses_nothing(site, procs, client, tmp_path):
+def test_a_sigkilled_worker_loses_nothing(site, procs, client, tmp_path, crawled_db):
     server, _root, manifest = site
     server.delay = 0.4  # article pages are slow: the worker has some in flight when killed
     base, db = server.base_url, tmp_path / "articles.db"
@@ -259,6 +271,13 @@ def test_a_sigkilled_worker_loses_nothing(site, procs, client, tmp_path):
     assert_stored_once(db, base, manifest)
     assert "stopped answering" in procs.logs()  # the rescuer or the ingest put them back
     assert not client.keys("newscrawl:bjreview:inflight:*")
+    # The same rows as a local crawl of the same site: same extraction, template, dedup.
+    local_db, _ = crawled_db
+
+    def bodies(path: Path) -> dict[str, tuple]:
+        return {r["url"].split("/", 3)[3]: (r["title"], r["text"], r["language"])
+                for r in rows(path, "select url, title, text, language from articles")}
+    assert bodies(db) == bodies(local_db)
 
 
 def test_a_sigkilled_ingest_loses_and_doubles_nothing(site, procs, client, tmp_path):
@@ -330,3 +349,32 @@ def test_a_pickled_payload_is_refused_and_counted_never_run(site, procs, client,
     assert client.lrange("newscrawl:items:refused", 0, -1) == [payload]
     assert client.zcard("newscrawl:bjreview:requests") == 0
     assert not client.keys("newscrawl:bjreview:inflight:*")
+
+
+def test_enqueue_puts_urls_on_the_frontier_and_a_wrong_password_is_never_printed(
+        site, procs, client, redis_url, tmp_path):
+    server, _root, manifest = site
+    base, db = server.base_url, tmp_path / "a.db"
+    story = manifest["articles"][0]["path"]
+    env = {**os.environ, "NEWSCRAWL_REDIS_URL": redis_url}
+    queued = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "enqueue", "--site", "bjreview", "--start-url",
+         f"{base}/World/", f"{base}{story}", f"{base}/about.html", "http://example.org/x"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert queued.returncode == 1, queued.stderr  # two of the three are not the site's pages
+    assert "Queued 1 of 3 URLs for bjreview" in queued.stdout
+    assert "Not queued: http://example.org/x: not on" in queued.stderr
+    assert client.zcard("newscrawl:bjreview:requests") == 1
+    code, out, err = procs.wait(procs.worker("w", base, "--idle-exit", "2"))
+    assert code == 0, err[-3000:]
+    assert procs.wait(procs.ingest("ingest", db, "--until-idle", "2"))[0] == 0
+    assert stored_paths(db, base) == [manifest["articles"][0]["canonical_path"]]
+    assert article_hits(server) == [story]
+
+    wrong = redis_url.replace(PASSWORD, "not-the-password-1234")
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "ingest", "--redis-url",
+                             wrong, "--db", str(db), "--until-idle", "1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 69
+    assert "cannot reach Redis at redis://***@127.0.0.1" in result.stderr
+    assert "not-the-password-1234" not in result.stdout + result.stderr

@@ -319,9 +319,11 @@ def ingest(redis_url: str, db: str, until_idle: float | None,
     """
     import sqlite3
 
+    import redis
+
     from crawler.ingest import Ingest
-    from crawler.outcome import EXIT_DATABASE
-    from crawler.redact import install as redact_logs
+    from crawler.outcome import EXIT_DATABASE, EXIT_UNREACHABLE
+    from crawler.redact import install as redact_logs, redact
     from pipelines.store import DatabaseLocked, StoreError
 
     redact_logs()
@@ -335,6 +337,9 @@ def ingest(redis_url: str, db: str, until_idle: float | None,
         raise RunFailed(str(exc), 75) from None
     except (StoreError, sqlite3.Error, RuntimeError) as exc:
         raise RunFailed(f"cannot write {db}: {exc}", EXIT_DATABASE) from None
+    except redis.RedisError as exc:
+        raise RunFailed(f"lost Redis: {redact(str(exc))}; what was taken and not committed "
+                        "goes back on the queue at the next start", EXIT_UNREACHABLE) from None
     stored = {k.rsplit("/", 1)[-1]: v for k, v in sorted(counts.items())
               if k.startswith("newscrawl/articles/")}
     dups = sum(v for k, v in counts.items() if k.startswith("newscrawl/dedup/"))

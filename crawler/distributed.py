@@ -150,6 +150,23 @@ class Worker:
         self.queue: LeasedQueue | None = None
         self._loop: task.LoopingCall | None = None
         self._closing = False
+        self._next_rescue = 0.0
+        # Redis failed under a queue operation: nothing is released any more (what this
+        # worker holds comes back from its in-flight hash) and the worker stops.
+        self.broken = False
+
+    def fail(self, exc: Exception) -> None:
+        """Redis is gone or refuses us: stop, releasing nothing (see ``broken``)."""
+        self.crawler.stats.inc_value("newscrawl/redis/errors")
+        if self.broken:
+            return
+        self.broken = True
+        logger.error("Lost Redis (%s): the worker stops; the requests it held go back on the "
+                     "frontier when its heartbeat expires", exc)
+        from scrapy.utils.defer import deferred_from_coro
+
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis_error"))
 
     @classmethod
     def of(cls, crawler: Any) -> Worker:
@@ -177,11 +194,15 @@ class Worker:
 
     def release(self, lease: str | None) -> None:
         """The request of ``lease`` is done: everything that came of it is in Redis."""
-        if lease is None or lease not in self.leases:
+        if lease is None or lease not in self.leases or self.broken:
             return
         self.pending.pop(lease, None)
-        payload = self.leases.pop(lease)
-        self.server.hdel(self.keys.inflight(self.id), payload)
+        try:
+            self.server.hdel(self.keys.inflight(self.id), self.leases[lease])
+        except redis.RedisError as exc:
+            self.fail(exc)
+            return
+        del self.leases[lease]
 
     def item_started(self, lease: str | None) -> None:
         if lease in self.leases:
@@ -220,7 +241,9 @@ class Worker:
         try:
             self.beat()
             self.server.sadd(self.keys.workers, self.id)
-            requeue_dead(self.server, self.keys, alive=self.id)
+            if time.monotonic() >= self._next_rescue:  # every half lease is soon enough
+                self._next_rescue = time.monotonic() + self.lease_seconds / 2
+                requeue_dead(self.server, self.keys, alive=self.id)
             self.refresh()
             self.push_stats()
             self.wake()
@@ -305,7 +328,7 @@ class Worker:
                 self.push_page(wire.Page(self.item_id(), "skip", item.site, self.run,
                                          _item_fields(item)))
             except redis.RedisError as exc:
-                logger.error("Cannot queue the skipped page %s: %s", item.url, exc)
+                self.fail(exc)
                 return  # not released: another worker fetches it again
         self.item_finished(lease)
 
@@ -372,15 +395,27 @@ class LeasedQueue(PriorityQueue):
             return
         pipe = self.server.pipeline()
         pipe.zadd(self.key, {data: -request.priority})
-        payload = self.worker.leases.pop(old, None) if old else None
+        payload = self.worker.leases.get(old) if old and not self.worker.broken else None
         if payload is not None:
-            self.worker.pending.pop(old, None)
             pipe.hdel(self.worker.keys.inflight(self.worker.id), payload)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except redis.RedisError as exc:
+            self.worker.fail(exc)
+            return
+        if payload is not None:
+            self.worker.leases.pop(old, None)
+            self.worker.pending.pop(old, None)
 
     def pop(self, timeout: int = 0) -> Any:
+        if self.worker.broken:
+            return None
         while True:
-            found = self._pop(keys=[self.key, self.worker.keys.inflight(self.worker.id)])
+            try:
+                found = self._pop(keys=[self.key, self.worker.keys.inflight(self.worker.id)])
+            except redis.RedisError as exc:
+                self.worker.fail(exc)
+                return None
             if not found:
                 return None
             payload = found[0]
@@ -541,6 +576,7 @@ class RedisItemsPipeline:
             self.worker.push_page(page)
         except redis.RedisError as exc:
             item.lease = None  # not done: its request comes back from this worker's flight
+            self.worker.fail(exc)
             raise DropItem(f"not queued for the ingest ({exc}): {item.final_url}",
                            log_level="ERROR") from None
         item.result = None

@@ -257,7 +257,7 @@ class Ingest:
                 state.published = data.rules.version
                 pipe.hset(state.keys.template, mapping={
                     "version": data.rules.version, "rules": wire.dump_rules(data.rules)})
-            pipe.lrem(self.keys.processing, 1, raw)
+            pipe.lrem(self.keys.processing, -1, raw)  # from the old end
             pipe.execute()
             self.counts["again" if again else outcome] += 1
         return run

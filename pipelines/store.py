@@ -545,8 +545,11 @@ class Store:
         """A stored story of ``site`` whose body is nearly this one: candidates from the
         simhash band index, confirmed by word-shingle overlap."""
         keys = simhash_bands(article.simhash)
+        # CROSS JOIN keeps the band index the outer loop: with a plain join SQLite's planner
+        # walks every article of the site (its site index) and probes the bands, a cost that
+        # grows with the database (0.8 ms a save at 1,000 rows).
         candidates = self.db.execute(
-            "select distinct a.id, a.simhash from simhash_bands b join articles a "
+            "select distinct a.id, a.simhash from simhash_bands b cross join articles a "
             f"on a.id = b.article_id where b.key in ({','.join('?' * len(keys))}) "
             "and a.site = ?", [*keys, site]).fetchall()
         for article_id, value in candidates:

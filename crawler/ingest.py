@@ -88,9 +88,15 @@ class Ingest:
         self.counts: Counter[str] = Counter()
         self.closed_runs: list[int] = []
         self.failed: BaseException | None = None
-        self.room = threading.BoundedSemaphore(max(1, settings.getint("NEWSCRAWL_WRITER_QUEUE")))
+        # Pages handed to the writer at most: two batches, one committing while the next
+        # fills.  More would wait in its queue past NEWSCRAWL_FLUSH_SECONDS behind a slow
+        # commit, and then go one per transaction.
+        self.room = threading.BoundedSemaphore(max(1, min(
+            settings.getint("NEWSCRAWL_WRITER_QUEUE"),
+            2 * settings.getint("NEWSCRAWL_FLUSH_ROWS"))))
         self.outstanding = 0
         self._lock = threading.Lock()
+        self._acks: list[tuple[SiteState, list[str], bytes]] = []
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> Counter[str]:
@@ -108,6 +114,7 @@ class Ingest:
             self.loop()
             if self.failed is None:
                 self.writer.flush().result()
+                self.flush_acks()
                 for state in list(self.sites.values()):
                     self.close_runs(state)
         finally:
@@ -151,6 +158,7 @@ class Ingest:
                 idle_since = None
             for raw in raws:
                 self.handle(raw)
+            self.flush_acks()
 
     def take(self) -> list[bytes]:
         pipe = self.server.pipeline(transaction=False)
@@ -166,6 +174,7 @@ class Ingest:
         """Rescue dead workers' requests, meet new sites; whether anything is going on."""
         for name in sorted(m.decode() for m in self.server.smembers(self.keys.sites)):
             self.site(name)
+        self.flush_acks()
         busy = self.outstanding > 0 or self.server.llen(self.keys.items) > 0 \
             or self.server.llen(self.keys.processing) > 0
         for state in self.sites.values():
@@ -249,18 +258,33 @@ class Ingest:
             names = {item["url"], item["final_url"], *item["redirects"]}
             if page.article is not None:
                 names |= {page.article.url, page.article.page_url}
-            pipe = self.server.pipeline()
             names.discard(None)
-            if names:
-                pipe.sadd(state.keys.known, *(wire.digest(u) for u in names))
-            if data.rules.version != state.published:
-                state.published = data.rules.version
-                pipe.hset(state.keys.template, mapping={
-                    "version": data.rules.version, "rules": wire.dump_rules(data.rules)})
-            pipe.lrem(self.keys.processing, -1, raw)  # from the old end
-            pipe.execute()
+            with self._lock:
+                self._acks.append((state, [wire.digest(u) for u in names], raw))
             self.counts["again" if again else outcome] += 1
         return run
+
+    def flush_acks(self) -> None:
+        """For the pages committed since the last call, in one round trip: their keys join
+        the known set, new template rules are published, and they leave the processing
+        list (only now: a kill before this takes them again, and ``ingested`` knows them)."""
+        with self._lock:
+            acks, self._acks = self._acks, []
+        if not acks:
+            return
+        pipe = self.server.pipeline(transaction=False)
+        for state, digests, _raw in acks:
+            if digests:
+                pipe.sadd(state.keys.known, *digests)
+        for state in {id(a[0]): a[0] for a in acks}.values():
+            rules = state.data.rules
+            if rules.version != state.published:
+                state.published = rules.version
+                pipe.hset(state.keys.template, mapping={
+                    "version": rules.version, "rules": wire.dump_rules(rules)})
+        for _state, _digests, raw in acks:
+            pipe.lrem(self.keys.processing, -1, raw)  # from the old end
+        pipe.execute()
 
     def done(self, future: Any, raw: bytes) -> None:
         with self._lock:
@@ -355,6 +379,7 @@ class Ingest:
         if not tokens:
             return
         self.writer.flush().result()
+        self.flush_acks()
         data = state.data
         extra: dict[str, Any] = {}
         if data.learning:

@@ -1,0 +1,216 @@
+"""Distributed crawling on this machine: crawl rate with 1, 2 and 3 workers, and the ingest.
+
+Serves a generated copy of the fixture site on 127.0.0.1, starts a private redis-server
+(password, no persistence), and for 1, 2 and 3 workers crawls the whole site into the item
+queue (no ingest running, so the workers' rate is measured alone): pages queued per second
+between the first and the last page queued.  Then the ingest's own capacity: a queue
+pre-filled with ``--ingest-rows`` distinct stories (the crawled pages, each copy given its
+own URL and a body of its own words, so every one is a new row with its page, full-text
+index and de-duplication lookups), drained into a fresh database, rows per second.
+
+    .venv/bin/python bench/distributed.py [--articles 300] [--ingest-rows 3000]
+
+On a 2-core machine the cores are the limit: more workers cannot crawl faster, the point is
+that they are not slower together than one alone.  The ingest should beat one worker's rate
+by 20x or more, so one database serves many machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scheduled_runs import PER_PAGE, generate  # noqa: E402
+from tests.fixture_site import build_site  # noqa: E402
+from tests.server import serve  # noqa: E402
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING",
+        "-s", "NEWSCRAWL_REDIS_HEARTBEAT=0.5"]
+PASSWORD = "bench-redis-password-91f3"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        sys.exit("redis-server is not installed: apt-get install -y redis-server")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                             "--requirepass", PASSWORD, "--dir", str(folder), "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    return proc, f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
+
+
+def crawl(n_workers: int, base_url: str, site_file: Path, redis_url: str, client, expected: int,
+          logs: Path) -> dict:
+    client.flushall()
+    env = {**os.environ, "NEWSCRAWL_REDIS_URL": redis_url}
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--site-file", str(site_file),
+            "--start-url", f"{base_url}/World/", *FAST, "--idle-exit", "2", "-q"]
+    started = time.perf_counter()
+    procs = [subprocess.Popen([*args, "--seed"], cwd=ROOT, env=env, start_new_session=True,
+                              stdout=open(logs / f"{n_workers}-1.out", "w"), stderr=subprocess.STDOUT)]
+    time.sleep(0.5)
+    procs += [subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
+                               stdout=open(logs / f"{n_workers}-{i}.out", "w"),
+                               stderr=subprocess.STDOUT) for i in range(2, n_workers + 1)]
+    first = last = None
+    seen = 0
+    while any(p.poll() is None for p in procs):
+        n = client.llen("newscrawl:items")
+        now = time.perf_counter()
+        if n and first is None:
+            first = now
+        if n > seen:
+            seen, last = n, now
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    if any(p.returncode for p in procs):
+        sys.exit(f"a worker failed: see {logs}")
+    counts = [json.loads(v) for v in client.hgetall(
+        f"newscrawl:bench:runstats:{client.get('newscrawl:bench:run').decode()}").values()]
+    per_worker = [c.get("newscrawl/redis/queued_pages", 0) for c in counts]
+    return {"workers": n_workers, "queued": seen, "expected": expected, "wall": wall,
+            "rate": (seen - 1) / (last - first) if first and last and last > first else 0.0,
+            "per_worker": per_worker}
+
+
+def prefill(client, rows: int) -> int:
+    """``rows`` distinct new stories on the item queue, cloned from the crawled pages."""
+    from pipelines import wire
+    from pipelines.dedup import content_hash, simhash
+
+    raws = [r for r in client.lrange("newscrawl:items", 0, -1)]
+    pages = [p for p in map(wire.load_page, raws) if p.kind == "page" and p.article]
+    vocabulary = sorted({w for p in pages for w in p.article.text.split()})
+    client.delete("newscrawl:items")
+    pipe = client.pipeline(transaction=False)
+    for i in range(rows):
+        page = pages[i % len(pages)]
+        article = page.article
+        url = f"{article.url.removesuffix('.html')}-copy{i}.html"
+        # A body of its own (words of the site drawn at random, paragraphs as long as the
+        # original's), so no copy is a duplicate of another.
+        # Each from a vocabulary of its own: bodies drawn from one common word list would
+        # all get similar simhashes, unlike distinct stories.
+        rng = random.Random(i)
+        words = rng.sample(vocabulary, min(len(vocabulary), 150))
+        text = "\n".join(" ".join(rng.choice(words) for _ in paragraph.split())
+                         for paragraph in article.text.splitlines())
+        clone = wire.Page(
+            id=f"bench:{i}", kind="page", site=page.site, run=page.run,
+            item={**page.item, "url": url, "final_url": url, "fetched_url": url,
+                  "redirects": []},
+            article=type(article)(**{**article.to_dict(), "url": url, "page_url": url,
+                                     "text": text, "content_hash": content_hash(text),
+                                     "simhash": simhash(text)}),
+            raw_gzip=page.raw_gzip, template_version=page.template_version,
+            page_print=page.page_print, body_print=page.body_print)
+        pipe.lpush("newscrawl:items", wire.dump_page(clone))
+        if i % 500 == 499:
+            pipe.execute()
+    pipe.execute()
+    return rows
+
+
+def ingest_rate(client, redis_url: str, db: Path, rows: int) -> tuple[float, float]:
+    """Rows per second draining a pre-filled queue (the ingest in this process)."""
+    from crawler.cli import project_settings
+    from crawler.distributed import connect
+    from crawler.ingest import Ingest
+
+    import threading
+
+    job = Ingest(connect(redis_url), str(db), project_settings(), until_idle=0.5)
+    done: list[float] = []
+
+    def watch() -> None:
+        while client.llen("newscrawl:items") or client.llen("newscrawl:items:processing"):
+            time.sleep(0.02)
+        done.append(time.perf_counter())
+
+    started = time.perf_counter()
+    thread = threading.Thread(target=watch)
+    thread.start()
+    job.run()
+    thread.join()
+    stored = job.counts.get("newscrawl/articles/new", 0)
+    if stored < rows:
+        sys.exit(f"the ingest stored {stored} of {rows} rows: {dict(job.counts)}")
+    return rows / (done[0] - started), done[0] - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--ingest-rows", type=int, default=3000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    args = parser.parse_args()
+    import redis
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        site, site_file = tmp_path / "site", tmp_path / "site.toml"
+        site_file.write_text('extends = "bjreview"\nname = "bench"\nmax_pages = 1000\n')
+        build_site(site, generate(args.articles), per_page=PER_PAGE)
+        server, base_url = serve(site)
+        (tmp_path / "redis").mkdir()
+        (tmp_path / "logs").mkdir()
+        redis_proc, redis_url = start_redis(tmp_path / "redis")
+        client = redis.Redis.from_url(redis_url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        try:
+            results = [crawl(n, base_url, site_file, redis_url, client, args.articles,
+                             tmp_path / "logs") for n in args.workers]
+            rows = prefill(client, args.ingest_rows)
+            rate, seconds = ingest_rate(client, redis_url, tmp_path / "ingest.db", rows)
+        finally:
+            server.shutdown()
+            redis_proc.send_signal(signal.SIGTERM)
+            redis_proc.wait(10)
+
+    alone = results[0]["rate"]
+    print(f"{args.articles} articles ({PER_PAGE} per listing page) on 127.0.0.1, "
+          f"{os.cpu_count()} cores; each worker with NEWSCRAWL_EXTRACT_WORKERS=2")
+    print(f"{'workers':>8}{'pages queued':>14}{'pages/s':>10}{'vs 1':>7}{'wall s':>8}"
+          f"   pages per worker")
+    for r in results:
+        print(f"{r['workers']:>8}{r['queued']:>14}{r['rate']:>10.1f}"
+              f"{r['rate'] / alone if alone else 0:>7.2f}{r['wall']:>8.1f}   "
+              f"{', '.join(map(str, r['per_worker']))}")
+    print(f"ingest: {rows} new rows from a pre-filled queue in {seconds:.1f} s: "
+          f"{rate:.0f} rows/s = {rate / alone:.0f}x one worker's rate" if alone else "")
+    not_slower = all(r["rate"] >= 0.9 * alone for r in results)
+    print(f"target: workers together not slower than one alone (within 10 %): "
+          f"{'met' if not_slower else 'MISSED'}")
+    print(f"target: ingest >= 20x one worker: {'met' if rate >= 20 * alone else 'MISSED'}")
+    return 0 if not_slower and rate >= 20 * alone else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

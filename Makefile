@@ -11,7 +11,7 @@ DEMO_PORT ?= 8765
 PORT ?= 8001
 ARGS ?=
 
-.PHONY: venv crawl browse test demo screenshots readme bench bench-incremental bench-extraction bench-crawl clean
+.PHONY: venv crawl browse test demo screenshots readme bench bench-incremental bench-extraction bench-crawl bench-distributed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,3 +80,7 @@ bench-extraction: venv
 ## bench-crawl: the crawl's data path beside its limits (../shared/eval; 1,000 pages, 3 passes)
 bench-crawl: venv
 	$(PY) bench/crawl.py --pages 1000 --repeat 3
+
+## bench-distributed: crawl rate with 1, 2, 3 workers on one Redis, and the ingest's rows/s
+bench-distributed: venv
+	$(PY) bench/distributed.py --articles 300 --ingest-rows 3000

@@ -77,7 +77,7 @@ return #all / 2
 
 def connect(url: str) -> redis.Redis:
     """A client for ``url`` (``redis://[:PASSWORD@]HOST:PORT/DB``), bytes in and out."""
-    return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10,
+    return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5,
                                 retry_on_timeout=True, health_check_interval=30)
 
 
@@ -151,6 +151,7 @@ class Worker:
         self._loop: task.LoopingCall | None = None
         self._closing = False
         self._next_rescue = 0.0
+        self._lost: float | None = None  # when Redis stopped answering the heartbeat
         # Redis failed under a queue operation: nothing is released any more (what this
         # worker holds comes back from its in-flight hash) and the worker stops.
         self.broken = False
@@ -247,9 +248,18 @@ class Worker:
             self.refresh()
             self.push_stats()
             self.wake()
+            self._lost = None
         except redis.RedisError as exc:
+            # A short outage (a restart, a failover) is waited out; one longer than a lease
+            # means this worker's requests are being handed to others: stop.
             self.crawler.stats.inc_value("newscrawl/redis/errors")
-            logger.warning("Redis: %s", exc)
+            now = time.monotonic()
+            if self._lost is None:
+                self._lost = now
+                logger.warning("Cannot reach Redis (%s); waiting up to %.0f s", exc,
+                               self.lease_seconds)
+            elif now - self._lost >= self.lease_seconds:
+                self.fail(exc)
 
     def refresh(self) -> None:
         """Follow the run token and the template rules the ingest publishes."""
@@ -459,7 +469,11 @@ class Scheduler(RedisScheduler):
         queue = self.queue
         if any(request is r for r in queue.prefetched):
             return True  # taken from the frontier by Worker.wake: next_request serves it
-        queued = super().enqueue_request(request)
+        try:
+            queued = super().enqueue_request(request)
+        except redis.RedisError as exc:  # the duplicate filter could not be asked
+            self.queue.worker.fail(exc)
+            return False
         if queued:
             self.counts.inc_value("scheduler/enqueued/redis")
         return queued
@@ -475,7 +489,15 @@ class Scheduler(RedisScheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return bool(self.queue.prefetched) or super().has_pending_requests()
+        if self.queue.prefetched:
+            return True
+        if self.queue.worker.broken:
+            return False
+        try:
+            return super().has_pending_requests()
+        except redis.RedisError as exc:
+            self.queue.worker.fail(exc)
+            return False
 
 
 class KeyDupeFilter(RFPDupeFilter):
@@ -588,18 +610,23 @@ class SharedKnown:
     """The stored key URLs, as the ingest publishes them to Redis (a set of digests),
     asked once per URL and remembered for the run."""
 
-    def __init__(self, server: redis.Redis, key: str, cache: dict[str, bool]) -> None:
-        self.server, self.key, self.cache = server, key, cache
+    def __init__(self, worker: Worker, cache: dict[str, bool]) -> None:
+        self.worker, self.cache = worker, cache
 
     def __contains__(self, url: object) -> bool:
         if not isinstance(url, str):
             return False
         if url not in self.cache:
-            self.cache[url] = bool(self.server.sismember(self.key, wire.digest(url)))
+            try:
+                found = self.worker.server.sismember(self.worker.keys.known, wire.digest(url))
+            except redis.RedisError as exc:
+                self.worker.fail(exc)
+                return True  # not followed now; the page it is on comes back to a worker
+            self.cache[url] = bool(found)
         return self.cache[url]
 
     def __len__(self) -> int:
-        return int(self.server.scard(self.key))
+        return len(self.cache)
 
     def __bool__(self) -> bool:
         return True
@@ -618,8 +645,7 @@ class DistributedSpider(WorldSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         worker = Worker.of(self.crawler)
-        self.db_state = CrawlState(SharedKnown(worker.server, worker.keys.known,
-                                               self.known_cache), (), True)
+        self.db_state = CrawlState(SharedKnown(worker, self.known_cache), (), True)
         if not self.seed:
             return
         waiting = frontier_size(worker.server, worker.keys)

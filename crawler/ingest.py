@@ -397,9 +397,11 @@ class Ingest:
                     data.close_pool()
             template = data.template
             self.writer.call(lambda store: store.save_template(state.name, template)).result()
+            # The next run starts from the saved template with nothing of this run to track.
+            data.close_pool()
+            state.data = DataPath(_Host(self.settings))
+            state.data.start_template(template)
             self.push_rules(state)
-            data.shaped.clear()
-            data.versions = {rules.version: rules}
         for token, run_id in tokens.items():
             workers = self.server.hgetall(state.keys.run_stats(token))
             stats: Counter[str] = Counter()

@@ -69,7 +69,8 @@ def crawl(n_workers: int, base_url: str, site_file: Path, redis_url: str, client
             "--start-url", f"{base_url}/World/", *FAST, "--idle-exit", "2", "-q"]
     started = time.perf_counter()
     procs = [subprocess.Popen([*args, "--seed"], cwd=ROOT, env=env, start_new_session=True,
-                              stdout=open(logs / f"{n_workers}-1.out", "w"), stderr=subprocess.STDOUT)]
+                              stdout=open(logs / f"{n_workers}-1.out", "w"),
+                              stderr=subprocess.STDOUT)]
     time.sleep(0.5)
     procs += [subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
                                stdout=open(logs / f"{n_workers}-{i}.out", "w"),

@@ -274,7 +274,7 @@ def _worker(url: str | None, site: str | None, site_file: str | None, start_url:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason")
     queued = stats.get("newscrawl/redis/queued_pages", 0)
-    record = {**summary_record(stats, "-"), "site": profile.name, "worker": True,
+    record = {**summary_record(stats, "-"), "database": None, "site": profile.name, "worker": True,
               "queued_pages": queued, "queued_skips": stats.get("newscrawl/redis/queued_skips", 0),
               "refused_payloads": stats.get("newscrawl/redis/refused", 0)}
     if as_json:
@@ -343,8 +343,8 @@ def ingest(redis_url: str, db: str, until_idle: float | None,
     stored = {k.rsplit("/", 1)[-1]: v for k, v in sorted(counts.items())
               if k.startswith("newscrawl/articles/")}
     dups = sum(v for k, v in counts.items() if k.startswith("newscrawl/dedup/"))
-    click.echo(f"Ingested {sum(counts[k] for k in counts if k.startswith('newscrawl/') or k == 'skip')} "
-               f"pages: " + ", ".join(f"{k} {v}" for k, v in stored.items())
+    pages = sum(v for k, v in counts.items() if k.startswith("newscrawl/") or k == "skip")
+    click.echo(f"Ingested {pages} pages: " + ", ".join(f"{k} {v}" for k, v in stored.items())
                + f"; duplicates {dups}; pages without an article {counts['skip']}; "
                f"taken again after a kill {counts['again']}; refused {counts['refused']}")
     if job.closed_runs:

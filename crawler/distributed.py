@@ -283,7 +283,7 @@ class Worker:
         return {k: v for k, v in stats.items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
-    def push_stats(self, final: bool = False) -> None:
+    def push_stats(self) -> None:
         """This worker's counts in the current run (since it joined it), for the ledger."""
         if self.run is None:
             return
@@ -360,7 +360,7 @@ class Worker:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         try:
-            self.push_stats(final=True)
+            self.push_stats()
             self.server.delete(self.keys.alive(self.id))
             left = self.server.register_script(REQUEUE)(
                 keys=[self.keys.alive(self.id), self.keys.inflight(self.id),

@@ -209,10 +209,10 @@ def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once
     build_site(root, newest[2:])  # the site before its two newest stories
     base = server.base_url
     db = tmp_path / "articles.db"
-    seeder = procs.worker("w1", base, "--seed", "--idle-exit", "3")
+    seeder = procs.worker("w1", base, "--seed", "--idle-exit", "2")
     time.sleep(1.0)  # the seeder opens the run; the others join it
-    others = [procs.worker(f"w{i}", base, "--idle-exit", "3") for i in (2, 3)]
-    ingest = procs.ingest("ingest", db, "--until-idle", "3")
+    others = [procs.worker(f"w{i}", base, "--idle-exit", "2") for i in (2, 3)]
+    ingest = procs.ingest("ingest", db, "--until-idle", "2")
     for proc in (seeder, *others):
         code, out, err = procs.wait(proc)
         assert code == 0, err[-3000:]
@@ -228,7 +228,8 @@ def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once
     run = rows(db, "select * from runs")
     assert len(run) == 1
     stats = json.loads(run[0]["stats"])
-    assert (run[0]["finish_reason"], run[0]["mode"], run[0]["new"]) == ("finished", "distributed", 8)
+    assert (run[0]["finish_reason"], run[0]["mode"], run[0]["new"]) == \
+        ("finished", "distributed", 8)
     assert stats["newscrawl/distributed/workers"] == 3
     # Every worker's counts are in the one row: all the pages fetched, by whoever fetched them.
     assert run[0]["articles_fetched"] == len(hits)
@@ -241,8 +242,8 @@ def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once
     # The second run: two stories published since; only they are fetched.
     build_site(root)
     server.hits.clear()
-    seeder = procs.worker("w4", base, "--seed", "--idle-exit", "3")
-    ingest = procs.ingest("ingest2", db, "--until-idle", "3")
+    seeder = procs.worker("w4", base, "--seed", "--idle-exit", "2")
+    ingest = procs.ingest("ingest2", db, "--until-idle", "2")
     code, out, err = procs.wait(seeder)
     assert code == 0, err[-3000:]
     assert procs.wait(ingest)[0] == 0
@@ -273,8 +274,8 @@ def test_a_sigkilled_worker_loses_nothing(site, procs, client, tmp_path, crawled
     held = sum(client.hlen(k) for k in client.keys("newscrawl:bjreview:inflight:*"))
     assert held > 0  # it died holding requests
     server.delay = 0.0
-    rescuer = procs.worker("rescuer", base, "--idle-exit", "3", *SHORT_LEASE)
-    ingest = procs.ingest("ingest", db, "--until-idle", "3")
+    rescuer = procs.worker("rescuer", base, "--idle-exit", "2", *SHORT_LEASE)
+    ingest = procs.ingest("ingest", db, "--until-idle", "2")
     code, out, err = procs.wait(rescuer)
     assert code == 0, err[-3000:]
     assert procs.wait(ingest)[0] == 0

@@ -1,14 +1,16 @@
 """Distributed crawling on this machine: crawl rate with 1, 2 and 3 workers, and the ingest.
 
-Serves a generated copy of the fixture site on 127.0.0.1, starts a private redis-server
-(password, no persistence), and for 1, 2 and 3 workers crawls the whole site into the item
-queue (no ingest running, so the workers' rate is measured alone): pages queued per second
-between the first and the last page queued.  Then the ingest's own capacity: a queue
+Serves a generated copy of the fixture site on 127.0.0.1 (``--real``: real article pages from
+../shared/eval under a World-section layout, bench/crawl.py's site), starts a private
+redis-server (password, no persistence), and for 1, 2 and 3 workers crawls the whole site
+into the item queue (no ingest running, so the workers' rate is measured alone): pages
+queued per second between the first and the last page queued.  The machine's cores are
+shared by its workers (NEWSCRAWL_EXTRACT_WORKERS = cores / workers), as one would run them.  Then the ingest's own capacity: a queue
 pre-filled with ``--ingest-rows`` distinct stories (the crawled pages, each copy given its
 own URL and a body of its own words, so every one is a new row with its page, full-text
 index and de-duplication lookups), drained into a fresh database, rows per second.
 
-    .venv/bin/python bench/distributed.py [--articles 300] [--ingest-rows 3000]
+    .venv/bin/python bench/distributed.py [--real] [--articles 300] [--ingest-rows 3000]
 
 On a 2-core machine the cores are the limit: more workers cannot crawl faster, the point is
 that they are not slower together than one alone.  The ingest should beat one worker's rate
@@ -61,12 +63,15 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
 
 
-def crawl(n_workers: int, base_url: str, site_file: Path, redis_url: str, client, expected: int,
-          logs: Path) -> dict:
+def crawl(n_workers: int, start_url: str, site_file: Path, site: str, redis_url: str, client,
+          expected: int, logs: Path) -> dict:
     client.flushall()
     env = {**os.environ, "NEWSCRAWL_REDIS_URL": redis_url}
+    # The machine's cores are shared among its workers: one extraction process per core.
+    cores = max(1, (os.cpu_count() or 2) // n_workers)
     args = [sys.executable, "-m", "crawler.cli", "crawl", "--site-file", str(site_file),
-            "--start-url", f"{base_url}/World/", *FAST, "--idle-exit", "2", "-q"]
+            "--start-url", start_url, *FAST, "-s", f"NEWSCRAWL_EXTRACT_WORKERS={cores}",
+            "--idle-exit", "2", "-q"]
     started = time.perf_counter()
     procs = [subprocess.Popen([*args, "--seed"], cwd=ROOT, env=env, start_new_session=True,
                               stdout=open(logs / f"{n_workers}-1.out", "w"),
@@ -89,9 +94,9 @@ def crawl(n_workers: int, base_url: str, site_file: Path, redis_url: str, client
     if any(p.returncode for p in procs):
         sys.exit(f"a worker failed: see {logs}")
     counts = [json.loads(v) for v in client.hgetall(
-        f"newscrawl:bench:runstats:{client.get('newscrawl:bench:run').decode()}").values()]
+        f"newscrawl:{site}:runstats:{client.get(f'newscrawl:{site}:run').decode()}").values()]
     per_worker = [c.get("newscrawl/redis/queued_pages", 0) for c in counts]
-    return {"workers": n_workers, "queued": seen, "expected": expected, "wall": wall,
+    return {"workers": n_workers, "extract": cores, "queued": seen, "expected": expected, "wall": wall,
             "rate": (seen - 1) / (last - first) if first and last and last > first else 0.0,
             "per_worker": per_worker}
 
@@ -166,14 +171,25 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--ingest-rows", type=int, default=3000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--real", action="store_true",
+                        help="real article pages from ../shared/eval (bench/crawl.py's site) "
+                             "instead of the generated fixture site")
     args = parser.parse_args()
     import redis
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         site, site_file = tmp_path / "site", tmp_path / "site.toml"
-        site_file.write_text('extends = "bjreview"\nname = "bench"\nmax_pages = 1000\n')
-        build_site(site, generate(args.articles), per_page=PER_PAGE)
+        if args.real:
+            import crawl as datapath  # bench/crawl.py
+
+            datapath.build_site(site, args.articles, datapath.eval_pages())
+            site_file.write_text(datapath.PROFILE)
+            name, section = "benchworld", "/world/"
+        else:
+            site_file.write_text('extends = "bjreview"\nname = "bench"\nmax_pages = 1000\n')
+            build_site(site, generate(args.articles), per_page=PER_PAGE)
+            name, section = "bench", "/World/"
         server, base_url = serve(site)
         (tmp_path / "redis").mkdir()
         (tmp_path / "logs").mkdir()
@@ -186,8 +202,8 @@ def main() -> int:
             except redis.ConnectionError:
                 time.sleep(0.05)
         try:
-            results = [crawl(n, base_url, site_file, redis_url, client, args.articles,
-                             tmp_path / "logs") for n in args.workers]
+            results = [crawl(n, base_url + section, site_file, name, redis_url, client,
+                             args.articles, tmp_path / "logs") for n in args.workers]
             rows = prefill(client, args.ingest_rows)
             rate, seconds = ingest_rate(client, redis_url, tmp_path / "ingest.db", rows)
         finally:
@@ -196,12 +212,13 @@ def main() -> int:
             redis_proc.wait(10)
 
     alone = results[0]["rate"]
-    print(f"{args.articles} articles ({PER_PAGE} per listing page) on 127.0.0.1, "
-          f"{os.cpu_count()} cores; each worker with NEWSCRAWL_EXTRACT_WORKERS=2")
-    print(f"{'workers':>8}{'pages queued':>14}{'pages/s':>10}{'vs 1':>7}{'wall s':>8}"
-          f"   pages per worker")
+    kind = "real pages (../shared/eval)" if args.real else "generated fixture pages"
+    print(f"{args.articles} {kind}, 20 per listing page, on 127.0.0.1, {os.cpu_count()} cores "
+          f"shared by the workers (one extraction process per core in all)")
+    print(f"{'workers':>8}{'extract':>8}{'pages queued':>14}{'pages/s':>10}{'vs 1':>7}"
+          f"{'wall s':>8}   pages per worker")
     for r in results:
-        print(f"{r['workers']:>8}{r['queued']:>14}{r['rate']:>10.1f}"
+        print(f"{r['workers']:>8}{r['extract']:>8}{r['queued']:>14}{r['rate']:>10.1f}"
               f"{r['rate'] / alone if alone else 0:>7.2f}{r['wall']:>8.1f}   "
               f"{', '.join(map(str, r['per_worker']))}")
     print(f"ingest: {rows} new rows from a pre-filled queue in {seconds:.1f} s: "

@@ -250,7 +250,7 @@ class Ingest:
             if saved is not None and data.learning and page.kind == "page":
                 if saved.outcome == "new":
                     data.learn(page.page_print, page.body_print)
-                if saved.outcome in ("new", "updated"):
+                if saved.outcome in ("new", "updated") or getattr(saved, "copy", False):
                     data.stored(saved.article_id, PageResult(
                         article=None, page_print=page.page_print, body_print=page.body_print,
                         template_version=page.template_version))

@@ -111,6 +111,29 @@ def test_writer_flushes_by_count_and_holds_the_lock_only_while_committing(tmp_pa
         writer.close()
 
 
+def test_jobs_queued_during_a_slow_batch_commit_together_after_it(tmp_path):
+    """A batch that takes longer than flush_seconds (a slow disk, a big re-index) must not
+    leave the jobs queued meanwhile to commit one transaction each: they are all already
+    older than flush_seconds, and are one batch."""
+    db = tmp_path / "a.db"
+    writer = Writer(lambda: Store(db, batch_size=0), flush_rows=200, flush_seconds=0.2)
+    try:
+        def slow(store, n=0):
+            time.sleep(1.0)  # the batch's commit is slow
+            return store.save(article(n), SITE)
+
+        first = writer.submit(slow)
+        time.sleep(0.4)  # the slow batch has started
+        queued = [writer.submit(lambda store, n=n: store.save(article(n), SITE))
+                  for n in range(1, 41)]
+        assert first.result(timeout=20).outcome == "new"
+        assert [f.result(timeout=20).outcome for f in queued] == ["new"] * 40
+        assert count(db) == 41
+        assert writer.commits <= 3, writer.commits  # the slow one, then the forty together
+    finally:
+        writer.close()
+
+
 def test_a_bad_item_fails_alone_and_the_batch_commits(tmp_path):
     db = tmp_path / "a.db"
     writer = Writer(lambda: Store(db, batch_size=0), flush_rows=3, flush_seconds=60)

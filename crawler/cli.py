@@ -17,6 +17,24 @@ from crawler.sites import SITES, Site, SiteError, get_site
 DEFAULT_DB = "output/articles.db"
 
 
+def _crawl_settings(overrides: tuple[str, ...] | list[str], quiet: bool,
+                    verbose: int) -> tuple[Any, int]:
+    """The project's settings with ``-s`` overrides and the terminal's log level (unless
+    ``-s LOG_LEVEL`` says otherwise), for a local crawl and a distributed worker alike."""
+    from crawler import console
+    from crawler.redact import remember_secrets
+
+    settings = project_settings(overrides)
+    remember_secrets(settings.items())
+    verbosity = console.QUIET if quiet else verbose
+    if not any(o.partition("=")[0].strip() == "LOG_LEVEL" for o in overrides):
+        settings.set("LOG_LEVEL", logging.getLevelName(console.level_for(verbosity)),
+                     priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    settings.set("NEWSCRAWL_PROGRESS", not quiet, priority="cmdline")
+    return settings, verbosity
+
+
 def project_settings(overrides: tuple[str, ...] = ()) -> Any:
     """The project's Scrapy settings plus ``-s NAME=VALUE`` overrides."""
     from scrapy.settings import Settings
@@ -145,7 +163,7 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
 
     from crawler import console
     from crawler.outcome import RunVerdict, judge
-    from crawler.redact import install as redact_logs, remember_secrets
+    from crawler.redact import install as redact_logs
     from crawler.spiders.world import WorldSpider
     from crawler.summary import format_summary, summary_record
 
@@ -170,14 +188,7 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
                 raise click.ClickException(str(exc)) from None
     else:
         profile = resolve_site(site, site_file, start_url or url)
-    settings = project_settings(overrides)
-    remember_secrets(settings.items())
-    verbosity = console.QUIET if quiet else verbose
-    if not any(o.partition("=")[0].strip() == "LOG_LEVEL" for o in overrides):
-        settings.set("LOG_LEVEL", logging.getLevelName(console.level_for(verbosity)),
-                     priority="cmdline")
-    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-    settings.set("NEWSCRAWL_PROGRESS", not quiet, priority="cmdline")
+    settings, verbosity = _crawl_settings(overrides, quiet, verbose)
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
@@ -238,7 +249,6 @@ def _worker(url: str | None, site: str | None, site_file: str | None, start_url:
 
     from crawler import console
     from crawler.distributed import DistributedSpider, worker_settings
-    from crawler.redact import remember_secrets
     from crawler.summary import format_summary, summary_record
 
     if jobdir:
@@ -254,14 +264,7 @@ def _worker(url: str | None, site: str | None, site_file: str | None, start_url:
                                f"({', '.join(sorted(SITES))}) or --site-file FILE")
     profile = resolve_site(site, site_file, start_url or url)
     redis_client(redis_url)  # fail fast, before Scrapy starts
-    settings = project_settings(overrides)
-    remember_secrets(settings.items())
-    verbosity = console.QUIET if quiet else verbose
-    if not any(o.partition("=")[0].strip() == "LOG_LEVEL" for o in overrides):
-        settings.set("LOG_LEVEL", logging.getLevelName(console.level_for(verbosity)),
-                     priority="cmdline")
-    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-    settings.set("NEWSCRAWL_PROGRESS", not quiet, priority="cmdline")
+    settings, verbosity = _crawl_settings(overrides, quiet, verbose)
     worker_settings(settings, redis_url, profile.name, idle_exit or 0.0)
     try:
         console.install(settings, verbosity, log_file or settings.get("LOG_FILE"))

@@ -547,12 +547,8 @@ class LeaseMiddleware:
         self.worker.item_started(lease)  # the page itself, until its output is done
         try:
             async for output in result:
-                if isinstance(output, scrapy.Request):
-                    self.crawler.engine.crawl(output)
-                    continue
-                self.worker.item_started(lease)
-                output.lease = lease
-                yield output
+                if self._kept(output, lease):
+                    yield output
         finally:
             self.worker.item_finished(lease)
 
@@ -561,14 +557,19 @@ class LeaseMiddleware:
         self.worker.item_started(lease)
         try:
             for output in result:
-                if isinstance(output, scrapy.Request):
-                    self.crawler.engine.crawl(output)
-                    continue
-                self.worker.item_started(lease)
-                output.lease = lease
-                yield output
+                if self._kept(output, lease):
+                    yield output
         finally:
             self.worker.item_finished(lease)
+
+    def _kept(self, output: Any, lease: Any) -> bool:
+        """Queue a request now (False: not passed on); an item carries the page's lease."""
+        if isinstance(output, scrapy.Request):
+            self.crawler.engine.crawl(output)
+            return False
+        self.worker.item_started(lease)
+        output.lease = lease
+        return True
 
 
 class RedisItemsPipeline:

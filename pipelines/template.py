@@ -197,49 +197,32 @@ def _blocks(root: etree._Element, samples: bool = True) -> List[Block]:
     norms: Dict[etree._Element, str] = {}
     texts: Dict[etree._Element, str] = {}
     links: Dict[etree._Element, Tuple[int, int, int]] = {}  # links, link text, linked children
-    if not samples:
-        for el, _key in reversed(order):
-            parts = [normalize_text(el.text)] if el.text else []
-            n_links = link_chars = linked = 0
-            for ch in el:
-                if ch in norms:
-                    parts.append(norms[ch])
-                    held = links.get(ch)
-                    if held is not None:
-                        n_links += held[0]
-                        link_chars += held[1]
-                        linked += 1
-                if ch.tail:
-                    parts.append(normalize_text(ch.tail))
-            norm = norms[el] = " ".join(p for p in parts if p)
-            if el.tag == "a":
-                links[el] = (1, len(norm), 0)
-            elif n_links:
-                links[el] = (n_links, link_chars, linked)
-    else:
-        for el, _key in reversed(order):
-            norm_parts = [normalize_text(el.text)] if el.text else []
-            raw_parts = [_WS.sub(" ", el.text).strip()] if el.text else []
-            n_links = link_chars = linked = 0
-            for ch in el:
-                if ch in norms:
-                    norm_parts.append(norms[ch])
-                    raw_parts.append(texts[ch])
-                    held = links.get(ch)
-                    if held is not None:
-                        n_links += held[0]
-                        link_chars += held[1]
-                        linked += 1
-                if ch.tail:
-                    norm_parts.append(normalize_text(ch.tail))
-                    raw_parts.append(_WS.sub(" ", ch.tail).strip())
-            norm = norms[el] = " ".join(p for p in norm_parts if p)
-            if el.tag == "a":
-                links[el] = (1, len(norm), 0)
-            elif n_links:
-                links[el] = (n_links, link_chars, linked)
+    for el, _key in reversed(order):
+        parts = [normalize_text(el.text)] if el.text else []
+        raw = ([_WS.sub(" ", el.text).strip()] if el.text else []) if samples else None
+        n_links = link_chars = linked = 0
+        for ch in el:
+            if ch in norms:
+                parts.append(norms[ch])
+                if raw is not None:
+                    raw.append(texts[ch])
+                held = links.get(ch)
+                if held is not None:
+                    n_links += held[0]
+                    link_chars += held[1]
+                    linked += 1
+            if ch.tail:
+                parts.append(normalize_text(ch.tail))
+                if raw is not None:
+                    raw.append(_WS.sub(" ", ch.tail).strip())
+        norm = norms[el] = " ".join(p for p in parts if p)
+        if el.tag == "a":
+            links[el] = (1, len(norm), 0)
+        elif n_links:
+            links[el] = (n_links, link_chars, linked)
+        if raw is not None:
             sample = ""
-            for part in raw_parts:
+            for part in raw:
                 if part:
                     sample = f"{sample} {part}" if sample else part
                     if len(sample) >= SAMPLE_CHARS:
@@ -254,7 +237,7 @@ def _blocks(root: etree._Element, samples: bool = True) -> List[Block]:
         box = held is not None and held[2] >= BOX_MIN_LINKS and el.tag not in TEXT_TAGS \
             and held[1] >= BOX_LINK_SHARE * len(norm) \
             and len(norm) - held[1] <= BOX_MAX_PLAIN_CHARS
-        out.append((el, key, norm, texts[el] if samples else "", box))
+        out.append((el, key, norm, texts.get(el, ""), box))
     return out
 
 

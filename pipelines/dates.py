@@ -66,13 +66,21 @@ def _day(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _json_ld(tree: etree._Element, key: str) -> list[str]:
-    found = []
+def json_ld_roots(tree: etree._Element) -> list[Any]:
+    """The page's JSON-LD scripts, parsed (the broken ones left out)."""
+    roots = []
     for script in tree.xpath("//script[@type='application/ld+json']/text()"):
         try:
-            data = json.loads(script)
+            roots.append(json.loads(script))
         except ValueError:
             continue
+    return roots
+
+
+def _json_ld(roots: list[Any], key: str) -> list[str]:
+    """Every string value of ``key`` anywhere in the parsed JSON-LD."""
+    found = []
+    for data in roots:
         stack: list[Any] = [data]
         while stack:
             item = stack.pop()
@@ -88,7 +96,8 @@ def _json_ld(tree: etree._Element, key: str) -> list[str]:
 def find_dates(tree: etree._Element, url: str | None, visible: str | None = None,
                fallback: str | Callable[[], str | None] | None = None,
                site_timezone: str = "UTC",
-               today: date | None = None, story: str | None = None) -> Dates:
+               today: date | None = None, story: str | None = None,
+               json_ld: list[Any] | None = None) -> Dates:
     """Cross-check the page's dates.  ``tree`` must still hold its scripts (JSON-LD);
     ``visible`` is the site's date line text; ``fallback`` is htmldate's guess, or a function
     that makes it (called only when the meta tags and the date line have no date: it is slow).
@@ -98,8 +107,10 @@ def find_dates(tree: etree._Element, url: str | None, visible: str | None = None
     then the visible line,
     then the fallback, then the URL.  A date in the future or before the web had news is
     rejected (NULL, listed in ``rejected``).  Sources more than a day apart are a conflict.
+    ``json_ld``: the page's :func:`json_ld_roots` when the caller parsed them already.
     """
     tz = ZoneInfo(site_timezone)
+    roots = json_ld if json_ld is not None else json_ld_roots(tree)
     today = today or datetime.now(timezone.utc).date()
     result = Dates()
 
@@ -116,9 +127,9 @@ def find_dates(tree: etree._Element, url: str | None, visible: str | None = None
         return out
 
     meta = sane([v for x in PUBLISHED_XPATHS for v in tree.xpath(x)]
-                + _json_ld(tree, "datePublished"))
+                + _json_ld(roots, "datePublished"))
     modified = sane([v for x in MODIFIED_XPATHS for v in tree.xpath(x)]
-                    + _json_ld(tree, "dateModified"))
+                    + _json_ld(roots, "dateModified"))
     m = URL_DATE.search(url or "")
     from_url = sane(["-".join(m.groups())]) if m else []
     m = TEXT_DATE.search(visible or "")

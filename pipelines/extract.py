@@ -84,7 +84,8 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
                          url=url, min_date="1800-01-01", max_date="2200-12-31")
 
     dates = find_dates(tree, url, visible, guess, site.timezone if site else "UTC",
-                       story=ld.article.get("datePublished") if ld.article else None)
+                       story=ld.article.get("datePublished") if ld.article else None,
+                       json_ld=ld.roots)
     strip_invisible(tree)
     declared = declared_language(tree)
     titles = page_titles(tree)

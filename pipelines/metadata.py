@@ -10,7 +10,6 @@ source confirms the clean one, authors are people before organizations.
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from trafilatura.metadata import (examine_meta, extract_author, extract_meta_jso
                                   extract_url)
 from trafilatura.settings import Document
 
+from pipelines.dates import json_ld_roots
 from pipelines.dedup import canonical_url, normalize_text
 from pipelines.html import _text_of
 from pipelines.language import normalize_code
@@ -94,11 +94,8 @@ class JsonLd:
 
     def __init__(self, tree: lxml.html.HtmlElement) -> None:
         self.objects: list[dict[str, Any]] = []
-        for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-            try:
-                data = json.loads(script)
-            except ValueError:
-                continue
+        self.roots = json_ld_roots(tree)  # the scripts as parsed (dates read them too)
+        for data in self.roots:
             stack: list[Any] = [data]
             while stack:
                 item = stack.pop(0)

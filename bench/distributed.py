@@ -25,7 +25,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from scheduled_runs import PER_PAGE, generate  # noqa: E402
+from tests import redis_server  # noqa: E402
 from tests.fixture_site import build_site  # noqa: E402
 from tests.server import serve  # noqa: E402
 
@@ -46,21 +46,11 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
 PASSWORD = "bench-redis-password-91f3"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
     binary = shutil.which("redis-server")
     if binary is None:
         sys.exit("redis-server is not installed: apt-get install -y redis-server")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                             "--requirepass", PASSWORD, "--dir", str(folder), "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    return proc, f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
+    return redis_server.start_redis(binary, folder, PASSWORD)
 
 
 def crawl(n_workers: int, start_url: str, site_file: Path, site: str, redis_url: str, client,
@@ -195,12 +185,6 @@ def main() -> int:
         (tmp_path / "logs").mkdir()
         redis_proc, redis_url = start_redis(tmp_path / "redis")
         client = redis.Redis.from_url(redis_url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
         try:
             results = [crawl(n, base_url + section, site_file, name, redis_url, client,
                              args.articles, tmp_path / "logs") for n in args.workers]

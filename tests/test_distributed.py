@@ -8,7 +8,6 @@ import os
 import pickle
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 from pipelines.wire import load_page
 from tests.conftest import FAST, ROOT
 from tests.fixture_site import ARTICLES, build_site
+from tests.redis_server import start_redis
 from tests.server import FixtureHTTPServer, FixtureRequestHandler, stop
 
 PASSWORD = "test-redis-password-5d1c"
@@ -29,12 +29,6 @@ WORKER = [*FAST, "-s", "NEWSCRAWL_REDIS_HEARTBEAT=0.5"]
 # A short lease, so a killed worker's requests come back within the test (only there: on a
 # loaded machine a live worker's heartbeat can be late by that much, costing a second fetch).
 SHORT_LEASE = ["-s", "NEWSCRAWL_REDIS_LEASE_SECONDS=2"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -47,23 +41,9 @@ def redis_server(tmp_path):
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    import redis
-
-    port = free_port()
     folder = tmp_path / "redis"
     folder.mkdir()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                             "--requirepass", PASSWORD, "--dir", str(folder), "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    proc, url = start_redis(binary, folder, PASSWORD)
     try:
         yield url, proc
     finally:

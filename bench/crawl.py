@@ -201,6 +201,10 @@ class TreeSampler(threading.Thread):
         self.join()
         return sum(self.cpu.values()), self.peak_rss
 
+    def own_cpu(self) -> float:
+        """CPU seconds of the root process alone (the crawl process, without its workers)."""
+        return self.cpu.get(self.root, 0.0)
+
 
 def run_measured(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, float, int]:
     """Run ``cmd``; (result, wall seconds, CPU seconds of the tree, peak tree RSS)."""
@@ -211,6 +215,7 @@ def run_measured(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess,
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     cpu, rss = sampler.stop()
+    run_measured.own_cpu = sampler.own_cpu()  # the root's share, for the crawl's split
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err), wall, cpu, rss
 
 
@@ -228,7 +233,7 @@ def crawl(server: Server, profile: Path, db: Path, extra: list[str] = ()) -> dic
     conn.close()
     elapsed = float(stats.get("elapsed_time_seconds") or wall)
     return {"stored": stored, "seconds": elapsed, "rate": stored / elapsed, "wall": wall,
-            "cpu": cpu, "rss": rss, "stats": stats}
+            "cpu": cpu, "cpu_parent": run_measured.own_cpu, "rss": rss, "stats": stats}
 
 
 POOL_SCRIPT = r"""
@@ -270,7 +275,10 @@ if __name__ == "__main__":
             out = list(pool.map(ours_page, [(p, rules) for p in paths], chunksize=4))
         else:
             out = list(pool.map(trafilatura_page, paths, chunksize=4))
-    print(json.dumps({"seconds": time.perf_counter() - start, "pages": sum(1 for x in out if x)}))
+    import resource
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, joined above
+    print(json.dumps({"seconds": time.perf_counter() - start, "pages": sum(1 for x in out if x),
+                      "worker_cpu": used.ru_utime + used.ru_stime}))
 """
 
 
@@ -281,7 +289,7 @@ def pool_limit(kind: str, site: Path, n: int) -> dict:
         raise SystemExit(f"{kind} pool failed:\n{result.stderr[-3000:]}")
     data = json.loads(result.stdout.strip().splitlines()[-1])
     return {"seconds": data["seconds"], "rate": n / data["seconds"], "cpu": cpu, "rss": rss,
-            "extracted": data["pages"]}
+            "extracted": data["pages"], "worker_cpu": data["worker_cpu"]}
 
 
 NAIVE_SCRIPT = r"""
@@ -463,6 +471,15 @@ def main() -> int:
         print(f"  {'':24s} {'pages/s':>8s} {'crawl ÷ row':>11s}")
         for name, rate in med.items():
             print(f"  {name:24s} {rate:8.1f} {base / rate:11.2f}")
+        # Where the CPU goes per page: the crawl process itself (Scrapy, the writer, learning)
+        # and its workers, beside the pools' workers doing the same per-page work alone.
+        crawl_cpu = [(c["cpu_parent"] / n, (c["cpu"] - c["cpu_parent"]) / n) for c in rows["crawl"]]
+        pools = {k: statistics.median(x["worker_cpu"] / n for x in rows[k])
+                 for k in ("limit trafilatura", "limit ours")}
+        print(f"  CPU ms per page (medians): crawl process "
+              f"{statistics.median(p for p, _ in crawl_cpu) * 1000:.0f} + its workers "
+              f"{statistics.median(w for _, w in crawl_cpu) * 1000:.0f}; pool workers: ours "
+              f"{pools['limit ours'] * 1000:.0f}, trafilatura {pools['limit trafilatura'] * 1000:.0f}")
         crawls = rows["crawl"]
         stats = [c["stats"] for c in crawls]
         print("\n  crawl stats (medians): reactor lag p99 "

@@ -79,6 +79,8 @@ class DataPath:
         # file (a few kilobytes a page) with only their place in it kept in memory.
         self.versions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.version_boxes: dict[str, frozenset[str]] = {}
+        # story lines (pipelines.template): a page extracted before one was spared lost it
+        self.version_story: dict[str, frozenset[str]] = {}
         self.shaped = tempfile.TemporaryFile(prefix="newscrawl-shaped-")
         self.shaped_index: list[tuple[int, str, int, int]] = []  # id, version, blocks, lines
         self._pool: ExtractWorkers | None = None
@@ -125,6 +127,7 @@ class DataPath:
         if rules.version not in self.versions:
             self.versions[rules.version] = (_sorted_fps(rules.blocks), _sorted_fps(rules.lines))
             self.version_boxes[rules.version] = rules.boxes  # a few keys: kept as they are
+            self.version_story[rules.version] = rules.story
         self.rules = rules
         self.rules_file = RulesFile(rules, self._rules_dir.name)
 
@@ -149,7 +152,8 @@ class DataPath:
             boxes = self.version_boxes.get(version, frozenset())
             if not (len(blocks) or len(lines) or boxes) \
                     or len(np.setdiff1d(blocks, final_blocks)) \
-                    or len(np.setdiff1d(lines, final_lines)) or boxes != final.boxes:
+                    or len(np.setdiff1d(lines, final_lines)) or boxes != final.boxes \
+                    or final.story - self.version_story.get(version, frozenset()):
                 added[version] = None
             else:
                 added[version] = (np.setdiff1d(final_blocks, blocks),

@@ -23,6 +23,15 @@ The same counting is done on the *lines of extracted bodies* (``learn_lines``): 
 recurs in the bodies of several pages of the site ("Copyedited by ...", "Read more:",
 newsletter pitches that slipped past the DOM step) is dropped by ``clean_text``.
 
+*Story text* is the exception the other way: a line that recurs on a share of the site's
+pages is still the story's when, on most of the bodies where it occurs, it sits *between*
+text of that body alone (an ongoing story's background paragraph, used by a tenth of the
+site's stories), and it is on a minority of the site's bodies (``STORY_MAX_SHARE``).  A
+trailer or a leader ("Copyedited by ...", "Comments to ...") sits inside the extracted body
+too, but at its edges: after the last line of the story, or before the first; and what sits
+between story paragraphs on most of a site's pages (a newsletter pitch, "Advertisement") is
+the site's, not a story's.  Neither the line nor a DOM block with the same text is removed.
+
 ``Template`` is JSON-serialisable (``to_dict``/``from_dict``) and updated incrementally:
 call ``learn(new_pages, template)`` / ``learn_lines(new_bodies, template)`` as pages arrive.
 
@@ -81,6 +90,10 @@ BOX_LINK_SHARE = 0.4
 # ... and little text that is not a link: a page's wrappers are link-dense too when its menus
 # outweigh a short story, but they hold the story's prose, which no box does.
 BOX_MAX_PLAIN_CHARS = 300
+# Text that recurs inside bodies, between lines of the body's own, is story text (a background
+# paragraph) only when it is on a minority of the site's bodies: on most of them, it is the
+# site's (a pitch between paragraphs).  Not fitted: "a minority" is what the rule says.
+STORY_MAX_SHARE = 0.5
 TEXT_TAGS = frozenset("p li h1 h2 h3 h4 h5 h6 a span strong em b i u small td th blockquote "
                       "figcaption caption label q cite".split())
 SAMPLE_CHARS = 120
@@ -257,6 +270,9 @@ class TemplateRules:
     blocks: frozenset = frozenset()
     lines: frozenset = frozenset()
     boxes: frozenset = frozenset()
+    # line fingerprints that recur but are story text: not removed as lines, nor as blocks
+    # of the same text (see the module's docstring)
+    story: frozenset = frozenset()
 
     @property
     def n_pages(self) -> int:
@@ -275,13 +291,17 @@ class TemplateRules:
     def is_boilerplate_box(self, fp: str) -> bool:
         return fp in self.boxes
 
+    def is_story_line(self, fp: str) -> bool:
+        return fp in self.story
+
     @cached_property
     def version(self) -> str:
         """A short name for this set of rules, stored with each body it shaped."""
         if not self.blocks and not self.lines and not self.boxes:
             return "none"
         return _fp("rules", *sorted(self.blocks), "|", *sorted(self.lines),
-                   *(["|", *sorted(self.boxes)] if self.boxes else []))[:12]
+                   *(["|", *sorted(self.boxes)] if self.boxes else []),
+                   *(["|story", *sorted(self.story)] if self.story else []))[:12]
 
 
 @dataclass
@@ -292,6 +312,8 @@ class Template:
     ``line_counts``:  fingerprint(line)      -> number of distinct bodies containing it.
     ``box_counts``:   fingerprint(key)       -> number of distinct pages where an element
                       of that key is a box (link-dense, several links).
+    ``inner_counts``: fingerprint(line)      -> number of distinct bodies where the line sat
+                      between lines seen in no earlier body (inside the story, not at an edge).
     ``samples``:      fingerprint -> [key or "line", first characters of the text] for
                       fingerprints seen on 2+ pages (for `newscrawl template SITE`).
 
@@ -304,6 +326,9 @@ class Template:
     block_counts: Dict[str, int] = field(default_factory=dict)
     line_counts: Dict[str, int] = field(default_factory=dict)
     box_counts: Dict[str, int] = field(default_factory=dict)
+    # fingerprint(line) -> number of distinct bodies where the line sat between lines new
+    # to the site (the body's own text): see STORY_MAX_SHARE
+    inner_counts: Dict[str, int] = field(default_factory=dict)
     samples: Dict[str, List[str]] = field(default_factory=dict)
     page_fps: List[str] = field(default_factory=list)  # recent page fingerprints (dedupe)
     body_fps: List[str] = field(default_factory=list)
@@ -335,6 +360,7 @@ class Template:
             "block_counts": dict(self.block_counts),
             "line_counts": dict(self.line_counts),
             "box_counts": dict(self.box_counts),
+            "inner_counts": dict(self.inner_counts),
             "samples": {k: list(v) for k, v in self.samples.items()},
             "page_fps": list(self.page_fps),
             "body_fps": list(self.body_fps),
@@ -350,6 +376,7 @@ class Template:
             block_counts={k: int(v) for k, v in (data.get("block_counts") or {}).items()},
             line_counts={k: int(v) for k, v in (data.get("line_counts") or {}).items()},
             box_counts={k: int(v) for k, v in (data.get("box_counts") or {}).items()},
+            inner_counts={k: int(v) for k, v in (data.get("inner_counts") or {}).items()},
             samples={k: list(v) for k, v in (data.get("samples") or {}).items()},
             page_fps=list(data.get("page_fps") or []),
             body_fps=list(data.get("body_fps") or []),
@@ -368,8 +395,15 @@ class Template:
     def is_boilerplate_block(self, fp: str) -> bool:
         return self.block_counts.get(fp, 0) >= self.block_threshold()
 
+    def is_story_line(self, fp: str) -> bool:
+        """Whether a recurring line is story text: between the body's own lines on most of
+        the bodies where it occurs, and on a minority of the site's bodies."""
+        count = self.line_counts.get(fp, 0)
+        return 2 * self.inner_counts.get(fp, 0) > count \
+            and count < STORY_MAX_SHARE * self.n_bodies
+
     def is_boilerplate_line(self, fp: str) -> bool:
-        return self.line_counts.get(fp, 0) >= self.line_threshold()
+        return self.line_counts.get(fp, 0) >= self.line_threshold() and not self.is_story_line(fp)
 
     def is_boilerplate_box(self, fp: str) -> bool:
         return self.box_counts.get(fp, 0) >= self.block_threshold()
@@ -378,10 +412,14 @@ class Template:
         """The fingerprints that are boilerplate now (what extraction applies)."""
         bt, lt = self.block_threshold(), self.line_threshold()
         hot = self.hot
+        recurring = [fp for fp in hot["lines"] if self.line_counts[fp] >= min(bt, lt)]
+        story = frozenset(fp for fp in recurring if self.is_story_line(fp))
         return TemplateRules(
             blocks=frozenset(fp for fp in hot["blocks"] if self.block_counts[fp] >= bt),
-            lines=frozenset(fp for fp in hot["lines"] if self.line_counts[fp] >= lt),
-            boxes=frozenset(fp for fp in hot["boxes"] if self.box_counts[fp] >= bt))
+            lines=frozenset(fp for fp in recurring
+                            if self.line_counts[fp] >= lt and fp not in story),
+            boxes=frozenset(fp for fp in hot["boxes"] if self.box_counts[fp] >= bt),
+            story=story)
 
     def summary(self, limit: int = 50) -> dict:
         """Human-readable view: the recurring blocks and lines, most frequent first."""
@@ -561,6 +599,7 @@ def merge(template: Template, page: PagePrint | None = None,
     if body is not None and body.body not in template.body_fps[-1000:]:
         template.body_fps.append(body.body)
         template.n_bodies += 1
+        _count_inner(template, body)
         for fp, raw in body.lines.items():
             _bump(template.line_counts, template.samples, fp, "line", raw,
                   template.hot["lines"], template.min_line_pages)
@@ -568,6 +607,22 @@ def merge(template: Template, page: PagePrint | None = None,
     if changed:
         _trim(template)
     return changed
+
+
+def _count_inner(template: Template, body: BodyPrint) -> None:
+    """Count the body's lines that sit between lines no earlier body had (the story's own):
+    inside the story, not among the lines at its edges (a trailer, a leader, the first or last
+    line).  A body's first occurrence of a trailer may count as inner; every later one sits
+    after the story's last new line, so a trailer is an edge line on most of its pages."""
+    counts = template.line_counts
+    fps = list(body.lines)  # in the body's order (first occurrence)
+    new = [i for i, fp in enumerate(fps) if fp not in counts]
+    if len(new) < 2:
+        return
+    inner = template.inner_counts
+    for fp in fps[new[0] + 1:new[-1]]:
+        if fp in counts:  # a line new to the site is counted as inner nowhere: not needed
+            inner[fp] = inner.get(fp, 0) + 1
 
 
 def _trim(template: Template) -> None:
@@ -580,6 +635,9 @@ def _trim(template: Template) -> None:
                          ("boxes", template.box_counts)):
         if _prune(counts, template.samples, MAX_ENTRIES):
             template.hot[name] &= counts.keys()
+            if name == "lines":
+                template.inner_counts = {fp: c for fp, c in template.inner_counts.items()
+                                         if fp in counts}
 
 
 def learn(pages: Iterable[PageInput], template: Optional[Template] = None,
@@ -623,7 +681,7 @@ def boilerplate_blocks(page: PageInput, template: Template) -> List[Tuple[str, s
     for el, key, norm, raw, box in _blocks(root):
         if el.tag in NEVER_REMOVE or any(a in gone for a in el.iterancestors()):
             continue
-        if template.is_boilerplate_block(_fp(key, norm)) or (
+        if (template.is_boilerplate_block(_fp(key, norm)) and not _story(template, norm)) or (
                 box and template.is_boilerplate_box(_box_fp(key))):
             gone.add(el)
             removed.append((key, raw))
@@ -648,11 +706,12 @@ def apply(page: PageInput, template: Template,
     blocks = _blocks(root, samples=False) if blocks is None else blocks
     doomed = []
     boxes = bool(getattr(template, "boxes", None) or getattr(template, "box_counts", None))
+    story = bool(getattr(template, "story", None) or getattr(template, "inner_counts", None))
     for (el, key, _norm, _raw, box), fp in zip(blocks, fps if fps is not None
                                                else block_fps(blocks)):
         if not isinstance(el.tag, str) or el.tag.lower() in NEVER_REMOVE:
             continue
-        if template.is_boilerplate_block(fp) or (
+        if (template.is_boilerplate_block(fp) and not (story and _story(template, _norm))) or (
                 box and boxes and template.is_boilerplate_box(_box_fp(key))):
             doomed.append(el)
     doomed_set = set(doomed)
@@ -661,6 +720,12 @@ def apply(page: PageInput, template: Template,
             continue  # an ancestor goes anyway
         _drop(el)
     return root
+
+
+def _story(template: Template | TemplateRules, norm: str) -> bool:
+    """Whether a block's text is a recurring line that is story text (a background
+    paragraph): the block stays although its text recurs."""
+    return template.is_story_line(_fp("line", norm))
 
 
 def clean_text(text: str, template: Template) -> str:

@@ -293,6 +293,47 @@ def _with_standfirst(text: str, standfirst: str | None, yardstick: str) -> str:
     return f"{standfirst}\n{text}"
 
 
+# A story's last section: trafilatura's favor_precision deletes a short last block that holds
+# a link (under 200 characters, one child is enough), and then the heading left trailing, so
+# a closing "Who runs the OBR?" and its two paragraphs are lost where the default keeps them.
+# What the default has after the precise output's last line is taken back when it is such a
+# section: one heading (a few words, no closing stop) and then only sentences.
+SECTION_MAX_LINES = 6
+HEADING_MAX_WORDS = 12
+SENTENCE_MIN_WORDS = 6
+_SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*$")
+
+
+def _is_heading(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= HEADING_MAX_WORDS and line[0].isupper() \
+        and not re.search(r"[.,;:]$", line)
+
+
+def _is_sentence(line: str) -> bool:
+    return len(line.split()) >= SENTENCE_MIN_WORDS and bool(_SENTENCE_END.search(line))
+
+
+def last_section(precise: str, default: str) -> str:
+    """``precise`` with the story's last section put back when favor_precision dropped it:
+    the lines of ``default`` after the precise output's last line, when they are a heading
+    followed by sentences (a related box or a footer is links and labels, not sentences)."""
+    lines = [line.strip() for line in precise.splitlines() if line.strip()]
+    fuller = [line.strip() for line in default.splitlines() if line.strip()]
+    if not lines or len(fuller) <= len(lines):
+        return precise
+    last = lines[-1]
+    ends = [i for i, line in enumerate(fuller) if line == last]
+    if not ends:
+        return precise
+    tail = fuller[ends[-1] + 1:]
+    if not 2 <= len(tail) <= SECTION_MAX_LINES or not _is_heading(tail[0]) \
+            or not all(_is_sentence(line) for line in tail[1:]) \
+            or any(line in lines for line in tail):
+        return precise
+    return precise.rstrip("\n") + "\n" + "\n".join(tail)
+
+
 def _body_text(target: lxml.html.HtmlElement, url: str | None,
                precise_first: bool = True) -> tuple[str, str]:
     """trafilatura's body, preferring its favor_precision output unless that lost the article.
@@ -314,9 +355,11 @@ def _body_text(target: lxml.html.HtmlElement, url: str | None,
     precise = run(target, favor_precision=True, fast=True)
     fast = run(copy.deepcopy(pristine), fast=True)
     if len(precise) >= PRECISION_KEEP_RATIO * len(fast):
-        return precise, fast
+        return last_section(precise, fast), fast
     default = run(pristine)
-    return (precise if len(precise) >= PRECISION_KEEP_RATIO * len(default) else default), default
+    if len(precise) >= PRECISION_KEEP_RATIO * len(default):
+        return last_section(precise, default), default
+    return default, default
 
 
 def check_body(text: str) -> None:

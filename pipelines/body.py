@@ -62,7 +62,9 @@ TRAILER = re.compile(
     # a label whose list of links was removed ("ALSO:", "MEHR:")
     r"[A-Z][\w ]{0,20}:$"
     # a line of nothing but an e-mail address or a handle (the author's contact)
-    r"|[\w.+-]+@[\w-]+\.[\w.]+$|@\w{2,30}$")
+    r"|[\w.+-]+@[\w-]+\.[\w.]+$|@\w{2,30}$"
+    # a bracketed source credit ("[Reuters]"), a separator line ("___", "* * *")
+    r"|\[[^\]]{1,40}\]$|[\W_]+$")
 
 # List markers in front of a trailer or leader line.
 BULLETS = "-–—•* "

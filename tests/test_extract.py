@@ -110,6 +110,14 @@ def test_mislabelled_charset_is_decoded_from_the_bytes():
     "yoursay@example.com.\nPlease include a contact number. You can also contact us in the "
     "following ways:\n- WhatsApp: +44 7555 173285\n- Send pictures/video to pics@example.com"
     "\n- Tweet: @ExampleYourSay\n- Text an SMS or MMS to 61124 (UK) or +44 7624 800 100",
+    # a bracketed credit, a separator line
+    "[Reuters]",
+    "___",
+    "(Reporting by Jane Roe in Lagos; additional reporting by John Doe; Editing by Ann Poe)",
+    "John Doe contributed reporting from Hong Kong.",
+    "Contributing: Jane Roe\nFiled under: Elections | Storms |\n12 Comments",
+    "SOURCE: News agencies",
+    "Updated at 1:23 p.m.",
 ])
 def test_trailers_at_the_end_of_a_body_are_dropped(trailer):
     from pipelines.body import drop_trailers
@@ -139,6 +147,8 @@ def test_a_byline_or_comment_counter_opening_a_body_is_dropped(leader):
     "Anyone with information is asked to get in touch with the police.",
     "She said she would follow the story on Twitter: \"It is not over.\"",
     "“We will respond accordingly,” Tillerson said.",
+    "The source: a report the ministry had kept secret for a decade.",
+    "Reporting by the local paper had first raised the alarm in 2017, officials said.",
 ])
 def test_story_endings_that_look_like_trailers_stay(ending):
     from pipelines.body import drop_trailers

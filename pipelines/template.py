@@ -313,7 +313,8 @@ class Template:
     ``box_counts``:   fingerprint(key)       -> number of distinct pages where an element
                       of that key is a box (link-dense, several links).
     ``inner_counts``: fingerprint(line)      -> number of distinct bodies where the line sat
-                      between lines seen in no earlier body (inside the story, not at an edge).
+                      between lines seen in no earlier body (inside the story, not at an edge);
+    ``inner_seen``:   fingerprint(line)      -> bodies counted when that line last occurred.
     ``samples``:      fingerprint -> [key or "line", first characters of the text] for
                       fingerprints seen on 2+ pages (for `newscrawl template SITE`).
 
@@ -329,6 +330,10 @@ class Template:
     # fingerprint(line) -> number of distinct bodies where the line sat between lines new
     # to the site (the body's own text): see STORY_MAX_SHARE
     inner_counts: Dict[str, int] = field(default_factory=dict)
+    # ... and the number of bodies seen when such a line last occurred: its share is judged
+    # over the bodies up to then, since a line whose block the template removes is in no
+    # later body (a pitch on every page would otherwise look like a minority's text)
+    inner_seen: Dict[str, int] = field(default_factory=dict)
     samples: Dict[str, List[str]] = field(default_factory=dict)
     page_fps: List[str] = field(default_factory=list)  # recent page fingerprints (dedupe)
     body_fps: List[str] = field(default_factory=list)
@@ -361,6 +366,7 @@ class Template:
             "line_counts": dict(self.line_counts),
             "box_counts": dict(self.box_counts),
             "inner_counts": dict(self.inner_counts),
+            "inner_seen": dict(self.inner_seen),
             "samples": {k: list(v) for k, v in self.samples.items()},
             "page_fps": list(self.page_fps),
             "body_fps": list(self.body_fps),
@@ -377,6 +383,7 @@ class Template:
             line_counts={k: int(v) for k, v in (data.get("line_counts") or {}).items()},
             box_counts={k: int(v) for k, v in (data.get("box_counts") or {}).items()},
             inner_counts={k: int(v) for k, v in (data.get("inner_counts") or {}).items()},
+            inner_seen={k: int(v) for k, v in (data.get("inner_seen") or {}).items()},
             samples={k: list(v) for k, v in (data.get("samples") or {}).items()},
             page_fps=list(data.get("page_fps") or []),
             body_fps=list(data.get("body_fps") or []),
@@ -400,7 +407,7 @@ class Template:
         the bodies where it occurs, and on a minority of the site's bodies."""
         count = self.line_counts.get(fp, 0)
         return 2 * self.inner_counts.get(fp, 0) > count \
-            and count < STORY_MAX_SHARE * self.n_bodies
+            and count < STORY_MAX_SHARE * self.inner_seen.get(fp, self.n_bodies)
 
     def is_boilerplate_line(self, fp: str) -> bool:
         return self.line_counts.get(fp, 0) >= self.line_threshold() and not self.is_story_line(fp)
@@ -617,12 +624,14 @@ def _count_inner(template: Template, body: BodyPrint) -> None:
     counts = template.line_counts
     fps = list(body.lines)  # in the body's order (first occurrence)
     new = [i for i, fp in enumerate(fps) if fp not in counts]
-    if len(new) < 2:
-        return
-    inner = template.inner_counts
-    for fp in fps[new[0] + 1:new[-1]]:
-        if fp in counts:  # a line new to the site is counted as inner nowhere: not needed
-            inner[fp] = inner.get(fp, 0) + 1
+    inner, seen, n = template.inner_counts, template.inner_seen, template.n_bodies
+    if len(new) >= 2:
+        for fp in fps[new[0] + 1:new[-1]]:
+            if fp in counts:  # a line new to the site is inner nowhere: not needed
+                inner[fp] = inner.get(fp, 0) + 1
+    for fp in fps:
+        if fp in inner:
+            seen[fp] = n
 
 
 def _trim(template: Template) -> None:
@@ -638,6 +647,8 @@ def _trim(template: Template) -> None:
             if name == "lines":
                 template.inner_counts = {fp: c for fp, c in template.inner_counts.items()
                                          if fp in counts}
+                template.inner_seen = {fp: c for fp, c in template.inner_seen.items()
+                                       if fp in counts}
 
 
 def learn(pages: Iterable[PageInput], template: Optional[Template] = None,

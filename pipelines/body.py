@@ -317,23 +317,30 @@ def _is_sentence(line: str) -> bool:
 
 
 def last_section(precise: str, default: str) -> str:
-    """``precise`` with the story's last section put back when favor_precision dropped it:
-    the lines of ``default`` after the precise output's last line, when they are a heading
-    followed by sentences (a related box or a footer is links and labels, not sentences)."""
-    lines = [line.strip() for line in precise.splitlines() if line.strip()]
+    """``precise`` with the story's end put back where favor_precision cut it: its last
+    paragraph when the precise output stops partway through it (the rest of the paragraph
+    follows a ``<div>`` or ``<br>`` inside it), and the lines of ``default`` after that
+    paragraph when they are a last section, a heading followed by sentences (a related box
+    or a footer is links and labels, not sentences)."""
+    lines = precise.rstrip("\n").splitlines()
     fuller = [line.strip() for line in default.splitlines() if line.strip()]
-    if not lines or len(fuller) <= len(lines):
+    last = lines[-1].strip() if lines else ""
+    if not last or not fuller:
         return precise
-    last = lines[-1]
     ends = [i for i, line in enumerate(fuller) if line == last]
-    if not ends:
-        return precise
+    if not ends:  # cut short: the default's line that starts with it, when a sentence
+        ends = [i for i, line in enumerate(fuller)
+                if len(line) > len(last) and line.startswith(last) and _is_sentence(line)
+                and line not in lines]
+        if not ends:
+            return precise
+        lines[-1] = fuller[ends[-1]]
     tail = fuller[ends[-1] + 1:]
-    if not 2 <= len(tail) <= SECTION_MAX_LINES or not _is_heading(tail[0]) \
-            or not all(_is_sentence(line) for line in tail[1:]) \
-            or any(line in lines for line in tail):
-        return precise
-    return precise.rstrip("\n") + "\n" + "\n".join(tail)
+    if 2 <= len(tail) <= SECTION_MAX_LINES and _is_heading(tail[0]) \
+            and all(_is_sentence(line) for line in tail[1:]) \
+            and not any(line in lines for line in tail):
+        lines.extend(tail)
+    return "\n".join(lines)
 
 
 def _body_text(target: lxml.html.HtmlElement, url: str | None,

@@ -113,3 +113,17 @@ def test_a_section_is_taken_back_only_after_the_precise_output_ends():
     default = "\n".join(INTRO + WHY + [WHO_HEADING, *WHO])
     assert last_section(precise, default) == default
     assert last_section(default, default) == default
+
+
+
+def test_a_cut_line_is_completed_only_from_a_line_that_starts_with_it():
+    """favor_precision can stop partway through the last paragraph when its text runs on
+    after a spacer <div> inside it (an aeb development page: jpost); the default's line
+    that starts with the cut one completes it, and a section after it comes back too."""
+    for last in ("The change follows", "Ministers said nothing"):  # already whole; no prefix
+        precise = "\n".join(INTRO[:2] + [last])
+        assert last_section(precise, "\n".join(INTRO)) == precise
+    cut = "\n".join(INTRO[:2] + [INTRO[2][:40]])
+    assert last_section(cut, "\n".join(INTRO + RELATED)) == "\n".join(INTRO)
+    assert last_section(cut, "\n".join(INTRO + [WHO_HEADING, *WHO])) \
+        == "\n".join(INTRO + [WHO_HEADING, *WHO])

@@ -867,9 +867,11 @@ def template(site_name: str, db: str, as_json: bool, limit: int) -> None:
     click.echo(f"Site {site_name}: learned from {summary['pages']} pages and "
                f"{summary['bodies']} bodies; a block or line is boilerplate once it recurs on "
                f"{summary['block_threshold']:g} pages.")
-    for label, key in (("Blocks", "boilerplate_blocks"), ("Lines", "boilerplate_lines")):
+    for label, key in (("Blocks removed", "boilerplate_blocks"),
+                       ("Lines removed", "boilerplate_lines"),
+                       ("Recurring lines kept as story text", "story_lines")):
         total = summary[f"n_{key}"]
-        click.echo(f"\n{label} removed ({total}):")
+        click.echo(f"\n{label} ({total}):")
         for row in summary[key]:
             click.echo(f"  {row['pages']:>5}  {row['key'][:40]:40s}  {row['text'][:70]}")
 

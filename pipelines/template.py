@@ -432,7 +432,10 @@ class Template:
         """Human-readable view: the recurring blocks and lines, most frequent first."""
         bt, lt = self.block_threshold(), self.line_threshold()
         blocks = sorted(((c, fp) for fp, c in self.block_counts.items() if c >= bt), reverse=True)
-        lines = sorted(((c, fp) for fp, c in self.line_counts.items() if c >= lt), reverse=True)
+        story = self.rules().story
+        lines = sorted(((c, fp) for fp, c in self.line_counts.items()
+                        if c >= lt and fp not in story), reverse=True)
+        kept = sorted(((self.line_counts[fp], fp) for fp in story), reverse=True)
 
         def row(c, fp):
             key, text = (self.samples.get(fp) or ["?", "?"])[:2]
@@ -445,6 +448,8 @@ class Template:
             "line_threshold": lt,
             "boilerplate_blocks": [row(c, fp) for c, fp in blocks[:limit]],
             "boilerplate_lines": [row(c, fp) for c, fp in lines[:limit]],
+            "story_lines": [row(c, fp) for c, fp in kept[:limit]],
+            "n_story_lines": len(kept),
             "n_boilerplate_blocks": len(blocks),
             "n_boilerplate_lines": len(lines),
             "n_boilerplate_boxes": sum(c >= bt for c in self.box_counts.values()),

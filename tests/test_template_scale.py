@@ -129,6 +129,10 @@ def test_a_background_paragraph_a_tenth_of_the_stories_share_is_kept(learned):
     rules = learned.rules()
     line = templates._fp("line", templates._line_norm(ONGOING))
     assert learned.line_counts[line] == N_PAGES // 10 and line in rules.story
+    summary = learned.summary()
+    sample = ONGOING[:templates.SAMPLE_CHARS]
+    assert [row["text"] for row in summary["story_lines"]] == [sample]
+    assert sample not in [row["text"] for row in summary["boilerplate_lines"]]
     for i in (4, 14, 2344):
         text = extract(render(i), url(i), template=rules, language=False).text
         assert text.splitlines() == paragraphs(i)

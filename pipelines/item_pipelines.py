@@ -142,8 +142,9 @@ class DataPath:
 
     def stale(self, final: TemplateRules) -> list[int]:
         """The pages of this run whose body the ``final`` rules would change: extracted
-        with no rules (another extraction mode), with rules that ``final`` dropped or whose
-        boxes differ, or holding a block or line that ``final`` added."""
+        with no rules (another extraction mode), with rules that ``final`` dropped, whose
+        boxes differ or that lacked a story line ``final`` spares, or holding a block or
+        line that ``final`` added."""
         final_blocks, final_lines = _sorted_fps(final.blocks), _sorted_fps(final.lines)
         added: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}  # per version; None: all
         for version, (blocks, lines) in self.versions.items():

@@ -560,8 +560,14 @@ class Store:
                     return row
         return None
 
-    def _index_simhash(self, article_id: int, value: int) -> None:
-        self.db.execute("delete from simhash_bands where article_id = ?", [article_id])
+    def _index_simhash(self, article_id: int, value: int, old: int | None) -> None:
+        """Index the story's bands, dropping those of ``old``, the simhash indexed before
+        (None for a new row).  By key and id, the table's primary key: a delete by id
+        alone scans the whole table, a cost per save that grows with the database."""
+        if old is not None:
+            self.db.conn.executemany(
+                "delete from simhash_bands where key = ? and article_id = ?",
+                [(key, article_id) for key in simhash_bands(old)])
         self.db.conn.executemany(
             "insert or ignore into simhash_bands (key, article_id) values (?, ?)",
             [(key, article_id) for key in simhash_bands(value)])
@@ -661,7 +667,7 @@ class Store:
                     "changed_at": existing["changed_at"], "replaced_at": now,
                     "run_id": run_id})
                 self._update(article_id, {**fields, "changed_at": now})
-                self._index_simhash(article_id, article.simhash)
+                self._index_simhash(article_id, article.simhash, existing["simhash"])
                 self._page(article_id, *page)
                 outcome = "updated"
             return self._done(Saved(outcome, article_id, existing["url"]))
@@ -687,7 +693,7 @@ class Store:
             "articles",
             {"url": article.url, "site": site, "first_seen": now, "changed_at": now, **fields,
              "duplicate_of": near["id"] if near is not None else None})
-        self._index_simhash(article_id, article.simhash)
+        self._index_simhash(article_id, article.simhash, None)
         self._page(article_id, *page)
         for url in names:
             if url and url != article.url:
@@ -882,6 +888,8 @@ class Store:
                 template_version: str | None = None) -> None:
         """Replace a stored body after re-extraction (same story, same URL)."""
         self._begin()
+        old = self.db.execute("select simhash from articles where id = ?",
+                              [article_id]).fetchone()
         self._update(article_id, {
             "title": article.title, "authors": json.dumps(article.authors, ensure_ascii=False),
             "published": article.published, "modified": article.modified,
@@ -893,7 +901,7 @@ class Store:
             "language_detector": article.language_detector,
             "content_hash": article.content_hash, "simhash": article.simhash,
             "extractor": EXTRACTOR_VERSION, "template_version": template_version})
-        self._index_simhash(article_id, article.simhash)
+        self._index_simhash(article_id, article.simhash, old[0] if old else None)
 
     def mark_extracted(self, article_id: int, template_version: str | None) -> None:
         """Record that re-extraction with this extractor and template kept the body."""

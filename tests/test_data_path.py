@@ -317,6 +317,39 @@ def test_a_near_duplicate_is_found_through_the_index(tmp_path):
     store.close()
 
 
+def test_saving_moves_a_storys_bands_by_the_index_never_scanning_them(tmp_path):
+    """New, updated and re-extracted stories: the band table holds exactly each story's
+    current bands, and no statement of a save walks the table (it grows with the database:
+    a delete by article id alone scans every band row)."""
+    store = Store(tmp_path / "a.db")
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+
+    def bands(article_id: int) -> list[int]:
+        return sorted(k for (k,) in store.db.execute(
+            "select key from simhash_bands where article_id = ?", [article_id]))
+
+    first = store.save(article(1), SITE)
+    second = store.save(article(2), SITE)
+    changed = article(1, "A different story altogether: the port reopened after the storm. "
+                         * 6)
+    assert store.save(changed, SITE).outcome == "updated"
+    rewritten = article(2, "Delegates agreed on the river treaty late on Friday. " * 6)
+    store.rewrite(second.article_id, rewritten)
+    store.commit()
+    store.db.conn.set_trace_callback(None)
+    assert bands(first.article_id) == sorted(set(simhash_bands(changed.simhash)))
+    assert bands(second.article_id) == sorted(set(simhash_bands(rewritten.simhash)))
+    assert store.db.execute("select count(*) from simhash_bands").fetchone()[0] == \
+        len(bands(first.article_id)) + len(bands(second.article_id))
+    touching = {s for s in statements if "simhash_bands" in s and not s.startswith("select")}
+    assert any(s.startswith("delete") for s in touching)
+    for sql in touching:
+        plan = " ".join(r[3] for r in store.db.execute(f"explain query plan {sql}"))
+        assert "SCAN" not in plan, (sql, plan)
+    store.close()
+
+
 def test_fts_is_reindexed_only_when_title_or_text_change(tmp_path):
     store = Store(tmp_path / "a.db")
 

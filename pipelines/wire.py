@@ -3,8 +3,10 @@
 Nothing that crosses Redis is a pickle: anyone who can write to the Redis server would run
 code in every process that unpickles it.  Requests are the plain dicts of Scrapy's
 ``Request.to_dict()`` written as JSON (bytes tagged as base64), and read back only when they
-are a dict of known fields naming one of the spider's own callbacks; a finished page is a
-JSON object with the extraction and the page gzip-compressed (base64).
+are a dict of known fields naming one of the spider's own callbacks.  A finished page is a
+frame: a magic line, the length of a JSON header (the extraction, the item's fields), the
+header, then the page as the worker gzip-compressed it, raw: base64 inside JSON cost the
+ingest more than anything else it did per page, and the store keeps those bytes as they are.
 
 Used by both sides (the workers' Scrapy components in :mod:`crawler.distributed` and the
 ingest in :mod:`crawler.ingest`): a pure module, no Scrapy.  ``loads`` and ``dumps`` at
@@ -33,7 +35,12 @@ REQUEST_KEYS = frozenset({"url", "callback", "errback", "method", "headers", "bo
 #: The only request class a payload may name (``_class`` is imported by Scrapy).
 REQUEST_CLASSES = frozenset({"scrapy.http.request.Request", "scrapy.Request",
                              "scrapy.http.Request"})
-PAGE_VERSION = 1
+PAGE_VERSION = 2
+#: A page frame starts with this line; then the header's length (4 bytes, big-endian).
+PAGE_MAGIC = b"newscrawl-page/2\n"
+_HEADER_LENGTH = 4
+#: What every gzip stream starts with: a frame whose page does not is refused.
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class PayloadRefused(ValueError):
@@ -204,60 +211,99 @@ _ARTICLE_FIELDS = {f.name for f in fields(Article)}
 
 
 def dump_page(page: Page) -> bytes:
+    """A page as a frame: :data:`PAGE_MAGIC`, the header's length, the JSON header, the
+    gzip-compressed page (its length is in the header, so a cut frame is refused)."""
+    raw = page.raw_gzip or b""
     record: dict[str, Any] = {
         "v": PAGE_VERSION, "id": page.id, "kind": page.kind, "site": page.site,
         "run": page.run, "item": {k: page.item.get(k) for k in ITEM_FIELDS},
         "template_version": page.template_version,
         "article": page.article.to_dict() if page.article is not None else None,
-        "raw_gzip": base64.b64encode(page.raw_gzip).decode("ascii") if page.raw_gzip else None,
-        "page_print": {"page": page.page_print.page, "fps": list(page.page_print.fps)}
+        "raw_gzip": len(raw),
+        "page_print": {"page": page.page_print.page, "fps": list(page.page_print.fps),
+                       "boxes": list(page.page_print.boxes)}
         if page.page_print is not None else None,
         "body_print": {"body": page.body_print.body, "lines": page.body_print.lines}
         if page.body_print is not None else None,
     }
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+    header = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+    return b"".join((PAGE_MAGIC, len(header).to_bytes(_HEADER_LENGTH, "big"), header, raw))
 
 
-def load_page(payload: bytes | str) -> Page:
-    """A :class:`Page` from JSON, or :class:`PayloadRefused` saying what is wrong."""
+def load_page(payload: bytes) -> Page:
+    """A :class:`Page` from a frame, or :class:`PayloadRefused` saying what is wrong (a
+    pickle, JSON, a cut or padded frame, a page that is not gzip: nothing is unpickled)."""
+    if isinstance(payload, bytes) and payload.startswith(b'{"v":1,'):
+        return _load_v1(payload)
+    if not isinstance(payload, bytes) or not payload.startswith(PAGE_MAGIC):
+        raise PayloadRefused("not a newscrawl page (no page frame)")
+    start = len(PAGE_MAGIC) + _HEADER_LENGTH
+    size = int.from_bytes(payload[len(PAGE_MAGIC):start], "big")
+    if len(payload) < start + size:
+        raise PayloadRefused("not a newscrawl page (the frame is cut short)")
     try:
-        data = json.loads(payload)
+        data = json.loads(payload[start:start + size])
         if not isinstance(data, dict) or data.get("v") != PAGE_VERSION:
             raise PayloadRefused("not a newscrawl page (wrong or missing version)")
-        if data.get("kind") not in ("page", "skip") or not isinstance(data.get("site"), str) \
-                or not isinstance(data.get("id"), str) or not isinstance(data.get("item"), dict):
-            raise PayloadRefused("not a newscrawl page (kind, site, id or item missing)")
-        item = {k: data["item"].get(k) for k in ITEM_FIELDS}
-        if not isinstance(item["url"], str):
-            raise PayloadRefused("the page has no URL")
-        item["redirects"] = tuple(item["redirects"] or ())
-        item["headers"] = dict(item["headers"] or {})
-        article = None
-        if data.get("article") is not None:
-            values = data["article"]
-            if not isinstance(values, dict) or set(values) - _ARTICLE_FIELDS:
-                raise PayloadRefused("the article has unknown fields")
-            article = Article(**values)
-        pp, bp = data.get("page_print"), data.get("body_print")
-        return Page(
-            id=data["id"], kind=data["kind"], site=data["site"], run=data.get("run"),
-            item=item, article=article,
-            raw_gzip=base64.b64decode(data["raw_gzip"], validate=True)
-            if data.get("raw_gzip") else None,
-            template_version=str(data.get("template_version") or "none"),
-            page_print=PagePrint(str(pp["page"]), array("Q", pp["fps"])) if pp else None,
-            body_print=BodyPrint(str(bp["body"]), dict(bp["lines"])) if bp else None)
+        raw = payload[start + size:]
+        if data.get("raw_gzip") != len(raw):
+            raise PayloadRefused(f"not a newscrawl page (a page of {data.get('raw_gzip')} "
+                                 f"bytes announced, {len(raw)} sent)")
+        if raw and not raw.startswith(GZIP_MAGIC):
+            raise PayloadRefused("not a newscrawl page (the page is not gzip)")
+        return _page(data, raw or None)
     except PayloadRefused:
         raise
-    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
         raise PayloadRefused(f"not a newscrawl page ({type(exc).__name__}: {exc})") from None
 
 
+def _load_v1(payload: bytes) -> Page:
+    """A page as workers before the frame sent it (one JSON object, the page in base64), so
+    a queue filled before an upgrade is still stored."""
+    try:
+        data = json.loads(payload)
+        raw = data.get("raw_gzip")
+        return _page(data, base64.b64decode(raw, validate=True) if raw else None)
+    except PayloadRefused:
+        raise
+    except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
+        raise PayloadRefused(f"not a newscrawl page ({type(exc).__name__}: {exc})") from None
+
+
+def _page(data: dict[str, Any], raw_gzip: bytes | None) -> Page:
+    """The page a frame's header describes; ValueError and the like for a wrong shape."""
+    if data.get("kind") not in ("page", "skip") or not isinstance(data.get("site"), str) \
+            or not isinstance(data.get("id"), str) or not isinstance(data.get("item"), dict):
+        raise PayloadRefused("not a newscrawl page (kind, site, id or item missing)")
+    item = {k: data["item"].get(k) for k in ITEM_FIELDS}
+    if not isinstance(item["url"], str):
+        raise PayloadRefused("the page has no URL")
+    item["redirects"] = tuple(item["redirects"] or ())
+    item["headers"] = dict(item["headers"] or {})
+    article = None
+    if data.get("article") is not None:
+        values = data["article"]
+        if not isinstance(values, dict) or set(values) - _ARTICLE_FIELDS:
+            raise PayloadRefused("the article has unknown fields")
+        article = Article(**values)
+    pp, bp = data.get("page_print"), data.get("body_print")
+    return Page(
+        id=data["id"], kind=data["kind"], site=data["site"], run=data.get("run"),
+        item=item, article=article, raw_gzip=raw_gzip,
+        template_version=str(data.get("template_version") or "none"),
+        page_print=PagePrint(str(pp["page"]), array("Q", pp["fps"]),
+                             boxes=array("Q", pp.get("boxes") or ())) if pp else None,
+        body_print=BodyPrint(str(bp["body"]), dict(bp["lines"])) if bp else None)
+
+
 def dump_rules(rules: TemplateRules) -> str:
-    return json.dumps({"blocks": sorted(rules.blocks), "lines": sorted(rules.lines)})
+    return json.dumps({"blocks": sorted(rules.blocks), "lines": sorted(rules.lines),
+                       "boxes": sorted(rules.boxes)})
 
 
 def load_rules(text: bytes | str) -> TemplateRules:
     data = json.loads(text)
     return TemplateRules(blocks=frozenset(map(str, data["blocks"])),
-                         lines=frozenset(map(str, data["lines"])))
+                         lines=frozenset(map(str, data["lines"])),
+                         boxes=frozenset(map(str, data.get("boxes", ()))))

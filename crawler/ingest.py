@@ -6,7 +6,7 @@ Workers push finished pages to ``newscrawl:items``; the ingest takes them with `
 template learning).  A page leaves the processing list only after its transaction committed;
 on start the ingest puts back what a killed ingest left there.  The ids of the pages stored
 are written in the same transaction (table ``ingested``), so a page taken twice (committed,
-then killed before its ``LREM``) is recognised and not counted twice.
+then killed before its acknowledgement) is recognised and not counted twice.
 
 It also publishes what workers need to know: the stored key URLs of each site (a set of
 digests, in full at start and as pages commit) and the learned template rules (with their
@@ -96,7 +96,7 @@ class Ingest:
             2 * settings.getint("NEWSCRAWL_FLUSH_ROWS"))))
         self.outstanding = 0
         self._lock = threading.Lock()
-        self._acks: list[tuple[SiteState, list[str], bytes]] = []
+        self._acks: list[tuple[SiteState, wire.Page, Any, bytes]] = []
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> Counter[str]:
@@ -242,48 +242,55 @@ class Ingest:
         return run
 
     def after(self, page: wire.Page, state: SiteState, raw: bytes) -> Any:
-        """Once committed (writer thread): learn, publish the new keys and rules, and only
-        then take the page off the processing list."""
+        """Once committed (writer thread): note the page for :meth:`flush_acks`, which learns
+        from it and acknowledges it in the main thread, so the writer thread does nothing
+        but SQL."""
         def run(done: tuple[str, Saved | None, bool]) -> None:
-            outcome, saved, again = done
-            data = state.data
-            if saved is not None and data.learning and page.kind == "page":
-                if saved.outcome == "new":
-                    data.learn(page.page_print, page.body_print)
-                if saved.outcome in ("new", "updated") or getattr(saved, "copy", False):
-                    data.stored(saved.article_id, PageResult(
-                        article=None, page_print=page.page_print, body_print=page.body_print,
-                        template_version=page.template_version))
-            item = page.item
-            names = {item["url"], item["final_url"], *item["redirects"]}
-            if page.article is not None:
-                names |= {page.article.url, page.article.page_url}
-            names.discard(None)
             with self._lock:
-                self._acks.append((state, [wire.digest(u) for u in names], raw))
-            self.counts["again" if again else outcome] += 1
+                self._acks.append((state, page, done, raw))
         return run
 
+    def learn(self, state: SiteState, page: wire.Page, saved: Saved | None) -> list[str]:
+        """What a committed page teaches the site's template; the digests of its key URLs."""
+        data = state.data
+        if saved is not None and data.learning and page.kind == "page":
+            if saved.outcome == "new":
+                data.learn(page.page_print, page.body_print)
+            if saved.outcome in ("new", "updated") or getattr(saved, "copy", False):
+                data.stored(saved.article_id, PageResult(
+                    article=None, page_print=page.page_print, body_print=page.body_print,
+                    template_version=page.template_version))
+        item = page.item
+        names = {item["url"], item["final_url"], *item["redirects"]}
+        if page.article is not None:
+            names |= {page.article.url, page.article.page_url}
+        names.discard(None)
+        return [wire.digest(u) for u in names]
+
     def flush_acks(self) -> None:
-        """For the pages committed since the last call, in one round trip: their keys join
-        the known set, new template rules are published, and they leave the processing
-        list (only now: a kill before this takes them again, and ``ingested`` knows them)."""
+        """For the pages committed since the last call: learn from them, then in one round
+        trip their keys join the known set, new template rules are published, and they
+        leave the processing list (only now: a kill before this takes them again, and
+        ``ingested`` knows them)."""
         with self._lock:
             acks, self._acks = self._acks, []
-        if not acks:
-            return
+        if not acks or self.failed is not None:
+            return  # after a failed batch the oldest taken are not these: the next ingest
         pipe = self.server.pipeline(transaction=False)
-        for state, digests, _raw in acks:
+        for state, page, (outcome, saved, again), _raw in acks:
+            digests = self.learn(state, page, saved)
             if digests:
                 pipe.sadd(state.keys.known, *digests)
+            self.counts["again" if again else outcome] += 1
         for state in {id(a[0]): a[0] for a in acks}.values():
             rules = state.data.rules
             if rules.version != state.published:
                 state.published = rules.version
                 pipe.hset(state.keys.template, mapping={
                     "version": rules.version, "rules": wire.dump_rules(rules)})
-        for _state, _digests, raw in acks:
-            pipe.lrem(self.keys.processing, -1, raw)  # from the old end
+        # They are the oldest pages on the list (taken in order, committed in order, a
+        # refused page removed at once): trimmed from the old end, not re-sent to be found.
+        pipe.ltrim(self.keys.processing, 0, -len(acks) - 1)
         pipe.execute()
 
     def done(self, future: Any, raw: bytes) -> None:

@@ -303,10 +303,16 @@ def test_a_sigkilled_ingest_loses_and_doubles_nothing(site, procs, client, tmp_p
     if acked:
         client.lpush("newscrawl:items", acked[0])
         again += 1
+    # A cut page among the good ones: refused and taken off the list at once, while the
+    # pages around it are acknowledged from the old end of the list in the order taken.
+    assert len(taken) >= 2
+    client.linsert("newscrawl:items:processing", "BEFORE", taken[-1], queued[3][:-50])
 
     code, out, err = procs.wait(procs.ingest("second", db, "--until-idle", "2"))
     assert code == 0, err[-3000:]
     assert again > 0 and f"taken again after a kill {again}" in out
+    assert "refused 1" in out
+    assert client.lrange("newscrawl:items:refused", 0, -1) == [queued[3][:-50]]
     assert_stored_once(db, base, manifest)
     run = rows(db, "select * from runs")
     assert len(run) == 1

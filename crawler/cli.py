@@ -353,6 +353,8 @@ def ingest(redis_url: str, db: str, until_idle: float | None,
     if job.closed_runs:
         click.echo(f"Runs closed: {', '.join(map(str, job.closed_runs))} "
                    f"(newscrawl runs --db {db})")
+        for run_id in job.closed_runs:
+            click.echo(f"Run {run_id}: {job.verdicts[run_id].text()}")
     click.echo(f"Database: {db}")
 
 

@@ -13,7 +13,7 @@ digests, in full at start and as pages commit) and the learned template rules (w
 version), and puts back the in-flight requests of workers whose heartbeat expired.  Once a
 site's frontier, the workers' flight and the item queues have been empty for the idle
 window, its run is closed: pages the final template would change are re-extracted, and one
-``runs`` row gets every worker's counts.
+``runs`` row gets every worker's counts and the verdict on them (as a local crawl's row).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from scrapy.signalmanager import SignalManager
 
 from crawler.distributed import frontier_size, requeue_dead
 from crawler.items import PageItem
+from crawler.outcome import Verdict, judge
 from pipelines import wire
 from pipelines.extract import PageResult
 from pipelines.item_pipelines import DataPath, _save
@@ -87,6 +88,7 @@ class Ingest:
         self.sites: dict[str, SiteState] = {}
         self.counts: Counter[str] = Counter()
         self.closed_runs: list[int] = []
+        self.verdicts: dict[int, Verdict] = {}  # runs.id -> the verdict on the closed run
         self.failed: BaseException | None = None
         # Pages handed to the writer at most: two batches, one committing while the next
         # fills.  More would wait in its queue past NEWSCRAWL_FLUSH_SECONDS behind a slow
@@ -383,6 +385,13 @@ class Ingest:
         template, write each run's row with the workers' and the ingest's counts."""
         tokens = {t.decode(): int(r) for t, r in self.server.hgetall(state.keys.run_rows).items()}
         tokens.update(state.runs)
+        current = self.server.get(state.keys.run)
+        if current is not None and current.decode() not in tokens \
+                and self.server.exists(state.keys.run_stats(current.decode())) \
+                and not self.server.sismember(state.keys.closed, current):
+            # Workers crawled, no page reached the queue (every fetch failed): the run gets
+            # its row and verdict all the same, not silence.
+            tokens[current.decode()] = self.run_row(state, current.decode())
         if not tokens:
             return
         self.writer.flush().result()
@@ -409,6 +418,9 @@ class Ingest:
             state.data = DataPath(_Host(self.settings))
             state.data.start_template(template)
             self.push_rules(state)
+        site = self.profile(state)
+        host = site.primary_host if site is not None else state.name
+        max_failures = self.settings.getfloat("NEWSCRAWL_MAX_FAILURE_RATIO")
         for token, run_id in tokens.items():
             workers = self.server.hgetall(state.keys.run_stats(token))
             stats: Counter[str] = Counter()
@@ -420,7 +432,7 @@ class Ingest:
                     del stats[key]
 
             def finish(store: Store, run_id: int = run_id, stats: Counter = stats,
-                       n: int = len(workers)) -> None:
+                       n: int = len(workers)) -> Verdict:
                 for outcome, count in store.db.execute(
                         "select outcome, count(*) from ingested where run_id = ? "
                         "and outcome != 'skip' group by outcome", [run_id]):
@@ -428,12 +440,21 @@ class Ingest:
                 record = {**dict(stats), **extra, "newscrawl/distributed/workers": n,
                           "finish_reason": "finished"}
                 store.finish_run(run_id, "finished", record)
+                # Judged as a local crawl is, from the merged counts: every worker's fetches
+                # and failures, the ingest's stored outcomes.
+                verdict = judge(record, host, self.db, max_failure_ratio=max_failures)
+                store.db.execute("update runs set verdict = ?, verdict_reason = ?, "
+                                 "exit_code = ? where id = ?",
+                                 [verdict.word, verdict.reason, verdict.exit_code, run_id])
                 store.db.execute("delete from ingested where run_id = ?", [run_id])
-            self.writer.call(finish).result()
+                return verdict
+            self.verdicts[run_id] = self.writer.call(finish).result()
             pipe = self.server.pipeline()
             pipe.hdel(state.keys.run_rows, token)
             pipe.delete(state.keys.run_stats(token))
+            pipe.sadd(state.keys.closed, token)  # a worker's late report opens no new row
             pipe.execute()
             state.runs.pop(token, None)
             self.closed_runs.append(run_id)
-            logger.info("Closed run %s of %s (%s workers)", run_id, state.name, len(workers))
+            logger.info("Closed run %s of %s (%s workers): %s", run_id, state.name,
+                        len(workers), self.verdicts[run_id].reason)

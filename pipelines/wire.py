@@ -98,6 +98,10 @@ class Keys:
         return self._k("runrows")
 
     @property
+    def closed(self) -> str:  # set: run tokens whose runs row the ingest has closed
+        return self._k("closed")
+
+    @property
     def profile(self) -> str:  # string: the site profile (JSON) the workers crawl with
         return self._k("profile")
 

@@ -71,6 +71,9 @@ class CountingHandler(FixtureRequestHandler):
         delay = self.server.delay  # type: ignore[attr-defined]
         if delay and path.startswith("/World/2"):
             time.sleep(delay)
+        if self.server.broken and path.startswith("/World/2"):  # type: ignore[attr-defined]
+            self.send_error(500, "the article store is down")
+            return
         super().do_GET()
 
 
@@ -86,7 +89,7 @@ def site(tmp_path):
     root = tmp_path / "site"
     manifest = build_site(root)
     server = CountingServer(("127.0.0.1", 0), partial(CountingHandler, directory=str(root)))
-    server.hits, server.delay = [], 0.0
+    server.hits, server.delay, server.broken = [], 0.0, False
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield server, root, manifest
@@ -211,6 +214,11 @@ def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once
     assert (run[0]["finish_reason"], run[0]["mode"], run[0]["new"]) == \
         ("finished", "distributed", 8)
     assert stats["newscrawl/distributed/workers"] == 3
+    # Judged as a local crawl's row is, from every worker's counts and the ingest's.
+    assert (run[0]["verdict"], run[0]["exit_code"]) == ("ok", 0)
+    host = base.removeprefix("http://")
+    assert run[0]["verdict_reason"] == f"{host}: 8 new and 0 updated articles stored"
+    assert f"Run {run[0]['id']}: OK: {host}: 8 new" in out
     # Every worker's counts are in the one row: all the pages fetched, by whoever fetched them.
     assert run[0]["articles_fetched"] == len(hits)
     assert rows(db, "pragma integrity_check")[0][0] == "ok"
@@ -318,6 +326,34 @@ def test_a_sigkilled_ingest_loses_and_doubles_nothing(site, procs, client, tmp_p
     assert len(run) == 1
     assert (run[0]["new"], run[0]["duplicates"], run[0]["finish_reason"]) == (10, 1, "finished")
     assert client.llen("newscrawl:items") == client.llen("newscrawl:items:processing") == 0
+
+
+def test_a_distributed_run_whose_pages_all_fail_gets_its_row_and_a_failed_verdict(
+        site, procs, tmp_path):
+    """No page reaches the ingest (every article answers 500): the run still gets its row,
+    judged from the workers' counts, so `newscrawl runs --check` does not report the
+    previous run."""
+    server, _root, _manifest = site
+    server.broken = True
+    db = tmp_path / "articles.db"
+    worker = procs.worker("w", server.base_url, "--seed", "--idle-exit", "2",
+                          "-s", "RETRY_TIMES=0")
+    ingest = procs.ingest("ingest", db, "--until-idle", "2")
+    code, out, err = procs.wait(worker)
+    assert code == 0, err[-3000:]  # a worker's own verdict: it did its part
+    assert "0 pages queued for the ingest" in out and "Errors: HTTP 500 12" in out
+    code, out, err = procs.wait(ingest)
+    assert code == 0, err[-3000:]
+    (run,) = rows(db, "select * from runs")
+    assert (run["mode"], run["verdict"], run["exit_code"]) == ("distributed", "failed", 1)
+    assert run["new"] == 0 and run["articles_fetched"] == 0
+    # The 12 article pages failed, the 4 listing pages did not.
+    assert "12 of 16 pages failed" in run["verdict_reason"], run["verdict_reason"]
+    host = server.base_url.removeprefix("http://")
+    assert f"Run {run['id']}: FAILED: {host}: 12 of 16 pages failed" in out
+    check = subprocess.run([sys.executable, "-m", "crawler.cli", "runs", "--db", str(db),
+                            "--check"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 1 and check.stdout.startswith(f"failed: run {run['id']}")
 
 
 class Exploit:

@@ -755,3 +755,30 @@ def enqueue_urls(server: redis.Redis, site: Any, urls: Iterable[str]
     if queued:
         new_run(server, keys, replace=False)
     return queued, refused
+
+
+def push_revisits(server: redis.Redis, keys: wire.Keys, due: list[dict[str, Any]]) -> int:
+    """Put the revisits of stored stories on the site's frontier as the local crawl starts
+    them (``WorldSpider.start``): a conditional GET of the URL as fetched, with the stored
+    ``etag`` and ``last_modified``, ``dont_filter`` (its answer is wanted even when it
+    redirects to a page this run fetches anyway), its 304/404/410 handled by the pipelines.
+    ``due`` holds rows with ``fetch_url``, ``etag`` and ``last_modified``; returns how many."""
+    from crawler.spiders.world import REVISIT_STATUSES
+
+    if not due:
+        return 0
+    pipe = server.pipeline(transaction=False)
+    for row in due:
+        headers = {}
+        if row.get("etag"):
+            headers["If-None-Match"] = [row["etag"]]
+        if row.get("last_modified"):
+            headers["If-Modified-Since"] = [row["last_modified"]]
+        request = {"url": row["fetch_url"], "callback": "parse_article", "errback": "on_error",
+                   "method": "GET", "headers": headers, "body": b"", "cookies": {},
+                   "meta": {"revisit": True, "handle_httpstatus_list": REVISIT_STATUSES},
+                   "encoding": "utf-8", "priority": 0, "dont_filter": True, "flags": [],
+                   "cb_kwargs": {}}
+        pipe.zadd(keys.requests, {wire.dumps(request): 0})
+    pipe.execute()
+    return len(due)

@@ -10,7 +10,8 @@ then killed before its acknowledgement) is recognised and not counted twice.
 
 It also publishes what workers need to know: the stored key URLs of each site (a set of
 digests, in full at start and as pages commit) and the learned template rules (with their
-version), and puts back the in-flight requests of workers whose heartbeat expired.  Once a
+version), puts back the in-flight requests of workers whose heartbeat expired, and puts
+the stored stories due for a revisit on the frontier of each new run.  Once a
 site's frontier, the workers' flight and the item queues have been empty for the idle
 window, its run is closed: pages the final template would change are re-extracted, and one
 ``runs`` row gets every worker's counts and the verdict on them (as a local crawl's row).
@@ -32,14 +33,14 @@ from typing import Any
 import redis
 from scrapy.signalmanager import SignalManager
 
-from crawler.distributed import frontier_size, requeue_dead
+from crawler.distributed import frontier_size, push_revisits, requeue_dead
 from crawler.items import PageItem
 from crawler.outcome import Verdict, judge
 from pipelines import wire
 from pipelines.extract import PageResult
 from pipelines.item_pipelines import DataPath, _save
 from pipelines.reextract import reextract
-from pipelines.store import RunLock, Saved, Store
+from pipelines.store import RunLock, Saved, Store, due_revisits_sql
 from pipelines.writer import Writer
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class SiteState:
     data: DataPath
     published: str = ""
     runs: dict[str, int] = field(default_factory=dict)  # run token -> runs.id
+    revisits: dict[str, int] = field(default_factory=dict)  # run token -> revisits queued
 
 
 class Ingest:
@@ -181,9 +183,45 @@ class Ingest:
             or self.server.llen(self.keys.processing) > 0
         for state in self.sites.values():
             requeue_dead(self.server, state.keys)
+            self.seed_revisits(state)
             if frontier_size(self.server, state.keys):
                 busy = True
         return busy
+
+    def seed_revisits(self, state: SiteState) -> None:
+        """Once per run of the site: its stored stories due for a revisit go on the frontier,
+        as conditional GETs (the local crawl's start requests; the answers, 304 or a
+        changed page or a withdrawal, come back as pages).  Only the ingest can choose them:
+        the due dates are in the database.  So it must run while the workers crawl: a run it
+        meets only after its workers left gets none (the next run does)."""
+        token = self.server.get(state.keys.run)
+        if token is None or token.decode() in state.revisits:
+            return
+        workers = [w.decode() for w in self.server.smembers(state.keys.workers)]
+        if not any(self.server.exists(state.keys.alive(w)) for w in workers):
+            return  # no worker crawling: nobody would take them, and the run never ends
+        run = token.decode()
+        state.revisits[run] = 0
+        if not self.server.sadd(state.keys.revisited, run):
+            return  # seeded by an ingest before this one
+        site = self.profile(state)
+        if site is None or not site.revisit_days or not Path(self.db).exists():
+            return
+        params: dict[str, Any] = {"site": state.name,
+                                  "now": datetime.now(timezone.utc).isoformat()}
+        params.update({f"d{i}": float(d) for i, d in enumerate(site.revisit_days)})
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
+        conn.row_factory = sqlite3.Row
+        try:
+            due = [dict(r) for r in conn.execute(
+                "select coalesce(fetched_url, url) as fetch_url, etag, last_modified "
+                "from articles where " + due_revisits_sql(tuple(site.revisit_days)), params)]
+        finally:
+            conn.close()
+        state.revisits[run] = push_revisits(self.server, state.keys, due)
+        if due:
+            logger.info("Run %s of %s: %s stored stories due for a revisit queued", run,
+                        state.name, len(due))
 
     # -- one page -----------------------------------------------------------------------------
     def handle(self, raw: bytes) -> None:
@@ -430,6 +468,8 @@ class Ingest:
             for name in ("newscrawl/articles/", "newscrawl/dedup/", "newscrawl/store/"):
                 for key in [k for k in stats if k.startswith(name)]:
                     del stats[key]
+            if state.revisits.get(token):
+                stats["newscrawl/revisits/requested"] += state.revisits[token]
 
             def finish(store: Store, run_id: int = run_id, stats: Counter = stats,
                        n: int = len(workers)) -> Verdict:

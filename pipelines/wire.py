@@ -102,6 +102,10 @@ class Keys:
         return self._k("closed")
 
     @property
+    def revisited(self) -> str:  # set: run tokens whose due revisits the ingest queued
+        return self._k("revisited")
+
+    @property
     def profile(self) -> str:  # string: the site profile (JSON) the workers crawl with
         return self._k("profile")
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
@@ -248,6 +249,39 @@ def test_three_workers_and_one_ingest_store_every_article_once_each_fetched_once
     new_rows = rows(db, f"select template_version from articles where run_id = {second['id']}")
     assert len(new_rows) == 2
     assert {r["template_version"] for r in new_rows} <= {learned_first, final}
+
+    # A day later: every story is due for its first revisit.  The ingest (which alone has
+    # the dates) puts the conditional GETs on the third run's frontier, as a local crawl
+    # starts with them: one story changed (updated, a version kept), one is gone
+    # (withdrawn), the others are as stored.
+    edited, removed = manifest["articles"][2], manifest["articles"][3]
+    page = root / edited["path"].lstrip("/")
+    page.write_text(page.read_text().replace(edited["must_contain"][1],
+                                             "The summit ended a day early."))
+    future = time.time() + 60  # a newer Last-Modified than the one stored
+    os.utime(page, (future, future))
+    (root / removed["path"].lstrip("/")).unlink()
+    then = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="seconds")
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("update articles set first_seen = ?, last_seen = ?", [then, then])
+    conn.close()
+    server.hits.clear()
+    seeder = procs.worker("w5", base, "--seed", "--idle-exit", "2")
+    ingest = procs.ingest("ingest3", db, "--until-idle", "2")
+    assert procs.wait(seeder)[0] == 0
+    assert procs.wait(ingest)[0] == 0
+    hits = article_hits(server)
+    assert len(hits) == len(set(hits)) == 10, sorted(hits)  # each stored story once
+    third = rows(db, "select * from runs order by id")[-1]
+    # The 2 stories of the second run answer 304; the first run's 6 others were rewritten
+    # by the site's rebuild since (a newer Last-Modified): fetched whole, found unchanged.
+    assert (third["new"], third["updated"], third["unchanged"], third["not_modified"],
+            third["withdrawn"]) == (0, 1, 6, 2, 1)
+    assert json.loads(third["stats"])["newscrawl/revisits/requested"] == 10
+    assert third["verdict"] == "ok"
+    assert len(rows(db, "select * from versions")) == 1
+    assert_stored_once(db, base, manifest)
 
 
 def test_a_sigkilled_worker_loses_nothing(site, procs, client, tmp_path, crawled_db):

@@ -312,8 +312,9 @@ def ingest(redis_url: str, db: str, until_idle: float | None,
     The one process that writes the database: same schema, de-duplication and template
     learning as a local crawl; a page leaves the queue only once committed.  Also publishes
     the stored URLs and the learned template to the workers, puts back the requests of
-    workers that died, and writes one `runs` row per distributed run.  Exit codes: 0 done,
-    69 Redis unreachable, 73 the database cannot be written, 75 another run holds it.
+    workers that died, and writes one `runs` row per distributed run, with its verdict.
+    Exit codes: 0 done, 69 Redis unreachable, 73 the database cannot be written, 75
+    another run holds it (a run's own verdict is in its row: `newscrawl runs --check`).
 
     Example:
 

@@ -306,12 +306,12 @@ def _page(data: dict[str, Any], raw_gzip: bytes | None) -> Page:
 
 
 def dump_rules(rules: TemplateRules) -> str:
-    return json.dumps({"blocks": sorted(rules.blocks), "lines": sorted(rules.lines),
-                       "boxes": sorted(rules.boxes)})
+    """Every field of the rules (sets of fingerprints), so a field added to them reaches
+    the workers without a change here."""
+    return json.dumps({f.name: sorted(getattr(rules, f.name)) for f in fields(TemplateRules)})
 
 
 def load_rules(text: bytes | str) -> TemplateRules:
     data = json.loads(text)
-    return TemplateRules(blocks=frozenset(map(str, data["blocks"])),
-                         lines=frozenset(map(str, data["lines"])),
-                         boxes=frozenset(map(str, data.get("boxes", ()))))
+    return TemplateRules(**{f.name: frozenset(map(str, data.get(f.name, ())))
+                            for f in fields(TemplateRules)})

@@ -11,7 +11,7 @@ import gzip
 import json
 import pickle
 from array import array
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 
@@ -122,7 +122,7 @@ def test_malformed_frames_are_refused_with_a_reason(pages):
 
 
 def test_template_rules_reach_the_workers_whole():
-    rules = TemplateRules(blocks=frozenset({"00aa00aa00aa00aa"}), lines=frozenset({"l1"}),
-                          boxes=frozenset({"0b0b0b0b0b0b0b0b"}))
+    rules = TemplateRules(**{f.name: frozenset({f"{f.name}-fp-1", f"{f.name}-fp-2"})
+                             for f in fields(TemplateRules)})
     back = wire.load_rules(wire.dump_rules(rules))
     assert back == rules and back.version == rules.version

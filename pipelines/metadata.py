@@ -267,10 +267,14 @@ def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, ld: JsonLd
     headline = ld.headline()
     og = tree.xpath('//meta[@property="og:title"]/@content')
     meta_title = _clean(og[0]) if og and _clean(og[0]) else meta_title
+    publishers = publisher_names(tree, ld, url)
+    if headline:
+        # The story's declared headline; a social title (og:title) is often a rewrite for
+        # sharing, and a site name appended to either is cut off when the h1 shows it.
+        return _strip_affix(headline, [heading, _clean(meta_title)], publishers) or headline
     if meta_title:
-        return _strip_affix(_clean(meta_title), [headline, heading],
-                            publisher_names(tree, ld, url)) or meta_title
-    return headline or heading or None
+        return _strip_affix(_clean(meta_title), [headline, heading], publishers) or meta_title
+    return heading or None
 
 
 def page_titles(root: etree._Element) -> set[str]:

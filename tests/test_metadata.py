@@ -118,3 +118,15 @@ def test_date_is_the_storys_own_jsonld_date_not_a_rewritten_meta_or_a_videos():
     article = extract(html, "https://www.mirror.co.uk/news/uk-news/riots-plymouth-123")
     assert article.published.startswith("2024-08-04")
     assert article.modified.startswith("2024-08-05")
+
+
+def test_title_is_the_declared_headline_not_the_social_rewrite_of_og_title():
+    # og:title is written for sharing and often reworded; the story's JSON-LD headline is
+    # what the newsroom declares (and the h1 shows), so it wins, without its site suffix.
+    html = page(og_title="You won't believe what the council did with the tram money",
+                h1="Council moves tram fund to road repairs",
+                ld={"@context": "https://schema.org", "@type": "NewsArticle",
+                    "headline": "Council moves tram fund to road repairs - Daily Courier"},
+                site_name="Daily Courier")
+    assert extract(html, "https://www.dailycourier.example/news/tram-fund").title == \
+        "Council moves tram fund to road repairs"

@@ -28,6 +28,12 @@ MODIFIED_XPATHS = (
 )
 URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 TEXT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](0?[1-9]|1[0-2])[-/.](0?[1-9]|[12]\d|3[01])(?!\d)")
+# A numeric date with dots, day first (25.04.2024, 25.04.24): the way datelines are written
+# wherever dots separate a date's parts (month-first dates use slashes).
+DOTTED_DATE = re.compile(r"(?<![\d.])(0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])\.((?:19|20)?\d{2})(?!\.?\d)")
+# The story's dateline sits in its header, a few text nodes after the headline.
+DATELINE_NODES = 40
+DATELINE_CHARS = 120
 # News on the web starts here; earlier dates on a page are history, phone numbers or junk.
 EARLIEST = date(1994, 1, 1)
 # Dates more than a day apart (time zones) disagree.
@@ -64,6 +70,44 @@ def _parse(value: str, tz: ZoneInfo) -> datetime | date | None:
 
 def _day(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+def dateline(tree: etree._Element) -> str | None:
+    """The date of the story's visible dateline ("Do 25.04.24 | 14:07 Uhr | Von ..."), as
+    ``YYYY-MM-DD``: the first short text after the headline that holds an ISO or a dotted
+    day-first date.  Only the header is read (a few text nodes), so a date quoted in the story
+    or on a teaser further down is never taken; for pages whose meta tags give no date."""
+    # The headline: the first heading that the page's title repeats or that repeats it (with
+    # a kicker); teasers above it have other titles.  Else the first h1.
+    titles = [key for t in tree.xpath("//head/title//text() | //meta[@property='og:title']/@content")
+              if len(key := _compact(t)) >= 12]
+    heading = next((h for h in tree.xpath("//body//*[self::h1 or self::h2 or self::h3]")
+                    if len(key := _compact(h.text_content())) >= 12
+                    and any(key in t or t in key for t in titles)), None)
+    if heading is None:
+        heading = next(iter(tree.xpath("(//body//h1)[1]")), None)
+    if heading is None:
+        return None
+    for text in heading.xpath(f"following::text()[normalize-space()][position() <= {DATELINE_NODES}]"
+                                 "[not(ancestor::script or ancestor::style)]"):
+        if len(text) > DATELINE_CHARS:
+            continue
+        if m := TEXT_DATE.search(text):
+            year, month, day = (int(g) for g in m.groups())
+        elif m := DOTTED_DATE.search(text):
+            day, month, year = (int(g) for g in m.groups())
+            year += 2000 if year < 100 else 0
+        else:
+            continue
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:  # 31.02.: not a date, and not the dateline either
+            continue
+    return None
 
 
 def json_ld_roots(tree: etree._Element) -> list[Any]:

@@ -26,7 +26,7 @@ from pipelines.body import caption_nodes as generic_captions
 from pipelines.body import (_apply_line_rules, _body_text, _drop_leading_title, _with_standfirst,
                             check_body, check_repetition, drop_leaders, drop_link_lines,
                             drop_trailers, find_standfirst, has_letters, join_split_bodies)
-from pipelines.dates import find_dates
+from pipelines.dates import dateline, find_dates
 from pipelines.decode import decode_html
 from pipelines.dedup import SiteLinks, normalize_text
 from pipelines.html import (_remove, _text_of, page_links, page_tree, parse_html, sniff_canonical,
@@ -79,8 +79,9 @@ def _extract_tree(tree: lxml.html.HtmlElement, url: str | None, site: SiteProfil
         else None
 
     def guess() -> str | None:
-        # htmldate's guess from structure only: never a date read out of the free text.
-        return find_date(structure_only(tree), extensive_search=False, original_date=True,
+        # The visible dateline under the headline, else htmldate's guess from structure
+        # only: never a date read out of the free text.
+        return dateline(tree) or find_date(structure_only(tree), extensive_search=False, original_date=True,
                          url=url, min_date="1800-01-01", max_date="2200-12-31")
 
     dates = find_dates(tree, url, visible, guess, site.timezone if site else "UTC",

@@ -130,3 +130,19 @@ def test_title_is_the_declared_headline_not_the_social_rewrite_of_og_title():
                 site_name="Daily Courier")
     assert extract(html, "https://www.dailycourier.example/news/tram-fund").title == \
         "Council moves tram fund to road repairs"
+
+
+def test_date_from_the_visible_dateline_under_the_headline_when_no_tag_has_one():
+    # No meta or JSON-LD date; the story's header says "Do 25.04.24".  A teaser above it and
+    # a date quoted in the story are other dates, and the URL gives only year and month.
+    html = f"""<!doctype html><html lang="de"><head>
+<title>Altes Hotel öffnet als Theater seine Pforten | rbb24</title>
+<meta property="og:title" content="Altes Hotel öffnet als Theater seine Pforten"></head><body>
+<aside><article class="teaser"><h3><a href="/a.html">Bahnstreik am Montag</a></h3>
+<div class="date">Mo 22.04.24 | 09:10 Uhr</div></article></aside>
+<article><h3><span class="roofline">Premiere in Eisenhüttenstadt</span>
+<span class="titletext">Altes Hotel öffnet als Theater seine Pforten</span></h3>
+<div class="technicalline">Do 25.04.24 | 14:07 Uhr | Von <span class="author">Eva Roth</span></div>
+<p>Das Hotel wurde am 01.05.1963 eröffnet. {BODY}</p><p>{BODY}</p></article></body></html>"""
+    article = extract(html, "https://www.rbb24.example/kultur/beitrag/2024/04/hotel-theater.html")
+    assert article.published == "2024-04-25"

@@ -213,6 +213,11 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
     ld = ld if ld is not None else JsonLd(tree)
     publishers = publisher_names(tree, ld, url)
     people, organizations = ld.authors()
+    raw = [_clean(v) for v in tree.xpath("//meta[@name='author']/@content") if _clean(v)]
+    # "hessenschau.de, Frankfurt, Germany": the publisher with its address, not three names.
+    address = bool(raw) and "," in raw[0] and _is_publisher(raw[0].split(",")[0].strip(), publishers)
+    if address:
+        meta_author = None
     for source in (people, [meta_author] if meta_author else []):
         found = _people(source, publishers, label)
         if found:
@@ -227,7 +232,8 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
     if found:
         return found
     # The publisher as the page writes it ("nieuwsblad.be"), not as trafilatura respelled it.
-    raw = [_clean(v) for v in tree.xpath("//meta[@name='author']/@content") if _clean(v)]
+    if address:
+        raw = [raw[0].split(",")[0].strip()]
     fallback = raw or ([meta_author] if meta_author else [])
     return list(dict.fromkeys(n.strip() for v in fallback for n in v.split(";") if n.strip()))
 

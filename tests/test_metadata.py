@@ -146,3 +146,10 @@ def test_date_from_the_visible_dateline_under_the_headline_when_no_tag_has_one()
 <p>Das Hotel wurde am 01.05.1963 eröffnet. {BODY}</p><p>{BODY}</p></article></body></html>"""
     article = extract(html, "https://www.rbb24.example/kultur/beitrag/2024/04/hotel-theater.html")
     assert article.published == "2024-04-25"
+
+
+def test_the_publisher_with_its_address_as_meta_author_gives_no_place_names_as_authors():
+    html = page(og_title="Job scheme helps refugees into work", h1="Job scheme helps refugees into work",
+                meta_author="hessenschau.de, Frankfurt, Germany", site_name="hessenschau.de")
+    authors = extract(html, "https://www.hessenschau.de/wirtschaft/job-scheme-100.html").authors
+    assert authors == ["hessenschau.de"]

@@ -198,6 +198,43 @@ def _people(values: list[str], publishers: set[str],
     return out
 
 
+# A class naming the byline itself ("byline", "author-name", "article__author"), not a box
+# about authors ("author-info", "comment-author-link").
+BYLINE_CLASS = re.compile(r"(?:^|[-_])(?:author|byline)(?:[-_]?name)?$")
+
+# A byline is a line; a longer text with such a class is a bio or a box.
+MAX_BYLINE_CHARS = 80
+
+
+def visible_byline(tree: lxml.html.HtmlElement) -> list[str]:
+    """The texts of the page's byline elements (``rel=author``, ``itemprop=author``, a class
+    naming the byline), outside comments, asides and footers, in page order."""
+    found = []
+    # Within the story's <article> when the headline sits in one (teasers around it have
+    # bylines of their own).
+    story = tree.xpath("(//body//h1)[1]/ancestor::article[1]")
+    root, scope = (story[0], ".//*") if story else (tree, "//body//*")
+    for node in root.xpath(f"{scope}[@rel='author' or @itemprop='author' or contains(@class, 'author')"
+                           " or contains(@class, 'byline')][not(ancestor::aside or ancestor::footer"
+                           " or ancestor::*[contains(@class, 'comment')])]"):
+        if not (node.get("rel") == "author" or node.get("itemprop") == "author"
+                or any(BYLINE_CLASS.search(c) for c in (node.get("class") or "").split())):
+            continue
+        text = " ".join(node.text_content().split())
+        if text and len(text) <= MAX_BYLINE_CHARS:
+            found.append(text)
+    return found
+
+
+def _name_like(name: str) -> bool:
+    """Whether a part of a visible byline reads as a person's name: no digits (a time, a
+    date, a duration), no label or path left ("Quelle: dpa", "ORF.at/Agenturen"), and, in a
+    script with capitals, a capital first (not initials such as "red", "amw")."""
+    if any(ch.isdigit() for ch in name) or ":" in name or "/" in name:
+        return False
+    return not (name[0].isalpha() and name[0].islower())
+
+
 def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author: str | None,
              ld: JsonLd | None = None, url: str | None = None,
              label: re.Pattern[str] | None = None) -> list[str]:
@@ -222,6 +259,10 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
         found = _people(source, publishers, label)
         if found:
             return found
+    # The first byline is the story's (later ones belong to teasers and lists).
+    found = [n for n in _people(visible_byline(tree)[:1], publishers, label) if _name_like(n)]
+    if found:
+        return found
     if organizations:
         return list(dict.fromkeys(organizations))
     try:

@@ -153,3 +153,33 @@ def test_the_publisher_with_its_address_as_meta_author_gives_no_place_names_as_a
                 meta_author="hessenschau.de, Frankfurt, Germany", site_name="hessenschau.de")
     authors = extract(html, "https://www.hessenschau.de/wirtschaft/job-scheme-100.html").authors
     assert authors == ["hessenschau.de"]
+
+
+def _byline_page(byline: str) -> str:
+    """A German story whose JSON-LD author is the publisher, with a most-read list after it."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Frankreich hadert",
+          "author": {"@type": "Organization", "name": "n-tv NACHRICHTEN"},
+          "publisher": {"@type": "Organization", "name": "n-tv NACHRICHTEN"}}
+    return f"""<!doctype html><html lang="de"><head><title>Frankreich hadert</title>
+<meta property="og:site_name" content="n-tv NACHRICHTEN">
+<meta name="author" content="n-tv NACHRICHTEN">
+<script type="application/ld+json">{json.dumps(ld)}</script></head><body>
+<article><h1>Frankreich hadert</h1>
+<div class="article__info"><span class="article__author">{byline}</span>
+<span class="article__date">05.08.2024, 20:59 Uhr</span></div>
+<p>{BODY}</p><p>{BODY}</p></article>
+<div class="most-read"><div class="item"><a href="/b.html">Andere Geschichte</a>
+<span class="appetizer-author">Von Knut Krohn</span></div></div></body></html>"""
+
+
+def test_the_visible_byline_names_the_reporter_before_the_publisher_as_jsonld_author():
+    html = _byline_page("Von Seb Dumitru")
+    assert extract(html, "https://www.n-tv.de/sport/article25136526.html").authors == \
+        ["Seb Dumitru"]
+
+
+def test_a_byline_that_names_no_person_leaves_the_publisher_not_a_teasers_reporter():
+    # "Von unserer Redaktion" names no one; the teaser's "Von Knut Krohn" is another story's.
+    html = _byline_page("Von unserer Redaktion | 03:07 Min")
+    assert extract(html, "https://www.n-tv.de/sport/article25136527.html").authors == \
+        ["n-tv NACHRICHTEN"]

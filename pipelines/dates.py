@@ -79,8 +79,9 @@ def _compact(text: str) -> str:
 def dateline(tree: etree._Element) -> str | None:
     """The date of the story's visible dateline ("Do 25.04.24 | 14:07 Uhr | Von ..."), as
     ``YYYY-MM-DD``: the first short text after the headline that holds an ISO or a dotted
-    day-first date.  Only the header is read (a few text nodes), so a date quoted in the story
-    or on a teaser further down is never taken; for pages whose meta tags give no date."""
+    day-first date.  Only the header is read (a few short text nodes, up to the first line of
+    story text), so a date quoted in the story or on a teaser further down is never taken;
+    for pages whose meta tags give no date."""
     # The headline: the first heading that the page's title repeats or that repeats it (with
     # a kicker); teasers above it have other titles.  Else the first h1.
     titles = [key for t in tree.xpath("//head/title//text() | //meta[@property='og:title']/@content")
@@ -95,7 +96,7 @@ def dateline(tree: etree._Element) -> str | None:
     for text in heading.xpath(f"following::text()[normalize-space()][position() <= {DATELINE_NODES}]"
                                  "[not(ancestor::script or ancestor::style)]"):
         if len(text) > DATELINE_CHARS:
-            continue
+            break  # the story's text has begun: a date from here on is not the dateline
         if m := TEXT_DATE.search(text):
             year, month, day = (int(g) for g in m.groups())
         elif m := DOTTED_DATE.search(text):

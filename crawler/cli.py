@@ -17,6 +17,25 @@ from crawler.sites import SITES, Site, SiteError, get_site
 DEFAULT_DB = "output/articles.db"
 
 
+def _run_spider(settings: Any, verbosity: int, log_file: str | None, spider_cls: type,
+                **kwargs: Any) -> Any:
+    """Install the console log, run one spider to its end and return its crawler: the local
+    crawl and a distributed worker start the same way."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler import console
+
+    try:
+        console.install(settings, verbosity, log_file or settings.get("LOG_FILE"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the log file {log_file}: {exc.strerror}")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, **kwargs)
+    process.start()
+    return crawler
+
+
 def _crawl_settings(overrides: tuple[str, ...] | list[str], quiet: bool,
                     verbose: int) -> tuple[Any, int]:
     """The project's settings with ``-s`` overrides and the terminal's log level (unless
@@ -159,9 +178,6 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
         newscrawl crawl --site bjreview --db output/articles.db
         newscrawl crawl https://news.example.org/world/ --db output/example.db
     """
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler import console
     from crawler.outcome import RunVerdict, judge
     from crawler.redact import install as redact_logs
     from crawler.spiders.world import WorldSpider
@@ -192,14 +208,8 @@ def crawl(url: str | None, site: str | None, site_file: str | None, start_url: s
     settings.set("NEWSCRAWL_DB", db, priority="cmdline")
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
-    try:
-        console.install(settings, verbosity, log_file or settings.get("LOG_FILE"))
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the log file {log_file}: {exc.strerror}")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(WorldSpider)
-    process.crawl(crawler, profile=profile, max_pages=max_pages, full=full)
-    process.start()
+    crawler = _run_spider(settings, verbosity, log_file, WorldSpider, profile=profile,
+                          max_pages=max_pages, full=full)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
     mode = ("full" if getattr(spider, "full", full) else "incremental") if spider else None
@@ -245,9 +255,6 @@ def _worker(url: str | None, site: str | None, site_file: str | None, start_url:
             log_file: str | None, as_json: bool, overrides: tuple[str, ...], redis_url: str,
             seed: bool, idle_exit: float | None) -> None:
     """`crawl --redis-url`: one worker of a distributed crawl (crawler/distributed.py)."""
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler import console
     from crawler.distributed import DistributedSpider, worker_settings
     from crawler.summary import format_summary, summary_record
 
@@ -266,14 +273,8 @@ def _worker(url: str | None, site: str | None, site_file: str | None, start_url:
     redis_client(redis_url)  # fail fast, before Scrapy starts
     settings, verbosity = _crawl_settings(overrides, quiet, verbose)
     worker_settings(settings, redis_url, profile.name, idle_exit or 0.0)
-    try:
-        console.install(settings, verbosity, log_file or settings.get("LOG_FILE"))
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the log file {log_file}: {exc.strerror}")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(DistributedSpider)
-    process.crawl(crawler, profile=profile, max_pages=max_pages, full=full, seed=seed)
-    process.start()
+    crawler = _run_spider(settings, verbosity, log_file, DistributedSpider, profile=profile,
+                          max_pages=max_pages, full=full, seed=seed)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason")
     queued = stats.get("newscrawl/redis/queued_pages", 0)

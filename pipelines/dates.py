@@ -76,25 +76,39 @@ def _compact(text: str) -> str:
     return re.sub(r"\W+", "", text.casefold())
 
 
+def story_heading(tree: etree._Element) -> etree._Element | None:
+    """The story's headline element: the first heading that the page's title repeats or that
+    repeats it (with a kicker), an h1 before an h2 or h3 (a sticky bar's h3 repeats the
+    title above the story); teasers above it have other titles.  Else the first h1."""
+    titles = [key for t in tree.xpath("//head/title//text() | //meta[@property='og:title']/@content")
+              if len(key := _compact(t)) >= 12]
+    matching = (h for h in tree.xpath("//body//*[self::h1 or self::h2 or self::h3]")
+                if len(key := _compact(h.text_content())) >= 12
+                and any(key in t or t in key for t in titles))
+    heading = min(matching, key=lambda h: h.tag != "h1", default=None)
+    if heading is None:
+        heading = next(iter(tree.xpath("(//body//h1)[1]")), None)
+    return heading
+
+
+def header_texts(tree: etree._Element) -> list[Any]:
+    """The first text nodes after the story's headline (its header: dateline, byline,
+    standfirst, then the story's first lines), scripts and styles left out; [] without a
+    headline.  The nodes are lxml's smart strings (``getparent()`` gives their element)."""
+    heading = story_heading(tree)
+    if heading is None:
+        return []
+    return heading.xpath(f"following::text()[normalize-space()][position() <= {DATELINE_NODES}]"
+                         "[not(ancestor::script or ancestor::style)]")
+
+
 def dateline(tree: etree._Element) -> str | None:
     """The date of the story's visible dateline ("Do 25.04.24 | 14:07 Uhr | Von ..."), as
     ``YYYY-MM-DD``: the first short text after the headline that holds an ISO or a dotted
     day-first date.  Only the header is read (a few short text nodes, up to the first line of
     story text), so a date quoted in the story or on a teaser further down is never taken;
     for pages whose meta tags give no date."""
-    # The headline: the first heading that the page's title repeats or that repeats it (with
-    # a kicker); teasers above it have other titles.  Else the first h1.
-    titles = [key for t in tree.xpath("//head/title//text() | //meta[@property='og:title']/@content")
-              if len(key := _compact(t)) >= 12]
-    heading = next((h for h in tree.xpath("//body//*[self::h1 or self::h2 or self::h3]")
-                    if len(key := _compact(h.text_content())) >= 12
-                    and any(key in t or t in key for t in titles)), None)
-    if heading is None:
-        heading = next(iter(tree.xpath("(//body//h1)[1]")), None)
-    if heading is None:
-        return None
-    for text in heading.xpath(f"following::text()[normalize-space()][position() <= {DATELINE_NODES}]"
-                                 "[not(ancestor::script or ancestor::style)]"):
+    for text in header_texts(tree):
         if len(text) > DATELINE_CHARS:
             break  # the story's text has begun: a date from here on is not the dateline
         if m := TEXT_DATE.search(text):

@@ -10,6 +10,7 @@ source confirms the clean one, authors are people before organizations.
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from trafilatura.metadata import (examine_meta, extract_author, extract_meta_jso
                                   extract_url)
 from trafilatura.settings import Document
 
-from pipelines.dates import json_ld_roots
+from pipelines.dates import DATELINE_CHARS, DOTTED_DATE, TEXT_DATE, header_texts, json_ld_roots
 from pipelines.dedup import canonical_url, normalize_text
 from pipelines.html import _text_of
 from pipelines.language import normalize_code
@@ -235,11 +236,98 @@ def _name_like(name: str) -> bool:
     return not (name[0].isalpha() and name[0].islower())
 
 
+# A person's name as a byline line writes it: two to four capitalized words ("Anna Berg",
+# "MTHOBISI SITHOLE", "Jean-Luc de Vries"), letters only.
+PERSON = re.compile(r"[^\W\d_][\w'’.-]*(?: (?:[a-z]{1,3} )?[^\W\d_][\w'’.-]*){1,3}")
+
+# What separates the names of a byline line ("Anna Berg / Ole Dahl", "Anna Berg, Ole Dahl").
+BYLINE_SEPARATORS = re.compile(r"\s*(?:/|,|&|\band\b|\bund\b)\s*")
+
+
+def _person(name: str) -> bool:
+    """Whether ``name`` reads as one person's name: 2-4 words, each starting with a capital
+    (or a caseless script's letter), no digits."""
+    return bool(PERSON.fullmatch(name)) and all(
+        not w[0].islower() for w in name.split() if len(w) > 3)
+
+
+def story_byline(header: list[Any]) -> list[str]:
+    """The byline the story's text opens with: its first short paragraph, wholly in bold,
+    holding only names ("<p><strong>Anna Berg/Ole Dahl</strong></p>").  Small newsrooms type
+    the reporter's name there while the CMS credits the account that posted the story (the
+    site itself, "admin"), so this line says who wrote it.  Read among the header's text
+    nodes (:func:`pipelines.dates.header_texts`), before the story's second long line (a
+    standfirst may come first)."""
+    long_lines = 0
+    for text in header:
+        line = " ".join(text.split())
+        if len(line) > DATELINE_CHARS:
+            long_lines += 1
+            if long_lines == 2:
+                break
+            continue
+        bold = text.getparent()
+        if bold is None or bold.tag not in ("strong", "b"):
+            continue
+        block = next(bold.iterancestors("p", "div"), None)
+        if block is None or " ".join(block.text_content().split()) != line:
+            continue
+        names = [n for n in BYLINE_SEPARATORS.split(line.strip(" .")) if n]
+        return names if names and all(_person(n) for n in names) else []
+    return []
+
+
+def header_byline(header: list[Any], label: re.Pattern[str] | None) -> list[str]:
+    """A byline in the story's header that no markup names: a line opening with the
+    language's author label ("By Jane Roe, in News", "Von:" then the names in links), or a
+    name set before the dateline ("Anna Berg | 05.04.2025").  Read among the header's text
+    nodes, before the story's second long line (a standfirst may come first)."""
+    texts = [" ".join(t.split()) for t in header]
+    long_lines = 0
+    for i, line in enumerate(texts):
+        if len(line) > DATELINE_CHARS:
+            long_lines += 1
+            if long_lines == 2:
+                break
+            continue
+        m = label.match(line + " ") if label is not None else None
+        if m:
+            # The names follow the label, in this text or in the next ones ("Von:", "Bill
+            # MCCARTHY", ",", "Marisha GOLDHAMER"); they end where something else begins.
+            # The names follow the label in its own text ("By TPN, in News"), or in the next
+            # texts, one a link, joined by separators ("Von:", "Bill MCCARTHY", ",", "Marisha
+            # GOLDHAMER"); they end where anything else begins (a role, a section, a date).
+            names: list[str] = []
+            wanted = True
+            for part in [line[m.end():]] + texts[i + 1:i + 8]:
+                parts = [p.strip() for p in BYLINE_SEPARATORS.split(part) if p.strip()]
+                if not parts:
+                    wanted = True  # a separator between two names
+                    continue
+                if not wanted:
+                    break
+                good = list(itertools.takewhile(
+                    lambda p: _name_like(p) and len(p.split()) <= MAX_NAME_WORDS, parts))
+                names += good
+                if len(good) < len(parts):
+                    break
+                wanted = bool(BYLINE_SEPARATORS.fullmatch(part[-2:].strip() or " "))
+            if names:
+                return names
+            continue
+        name = line.rstrip(" |·").strip()
+        if (line.endswith(("|", "·")) and _person(name) and i + 1 < len(texts)
+                and (TEXT_DATE.search(texts[i + 1]) or DOTTED_DATE.search(texts[i + 1]))):
+            return [name]
+    return []
+
+
 def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author: str | None,
              ld: JsonLd | None = None, url: str | None = None,
              label: re.Pattern[str] | None = None) -> list[str]:
-    """The story's authors: the site profile's byline, then JSON-LD's people, then the meta
-    tags' author, then the visible byline; publisher and organization names only when the
+    """The story's authors: the site profile's byline, the story's own opening byline line,
+    then JSON-LD's people, the meta tags' author, the visible byline (by markup, then by its
+    label or its place before the dateline); publisher and organization names only when the
     page names no person (the reference sets and readers alike want the reporter, not the
     newspaper, when the page says who wrote it)."""
     if site is not None and site.byline_xpath and site.author_pattern:
@@ -255,12 +343,19 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
     address = bool(raw) and "," in raw[0] and _is_publisher(raw[0].split(",")[0].strip(), publishers)
     if address:
         meta_author = None
+    header = header_texts(tree)
+    found = _people(story_byline(header), publishers)
+    if found:
+        return found
     for source in (people, [meta_author] if meta_author else []):
         found = _people(source, publishers, label)
         if found:
             return found
     # The first byline is the story's (later ones belong to teasers and lists).
     found = [n for n in _people(visible_byline(tree)[:1], publishers, label) if _name_like(n)]
+    if found:
+        return found
+    found = _people(header_byline(header, label), publishers)
     if found:
         return found
     if organizations:

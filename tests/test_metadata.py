@@ -183,3 +183,87 @@ def test_a_byline_that_names_no_person_leaves_the_publisher_not_a_teasers_report
     html = _byline_page("Von unserer Redaktion | 03:07 Min")
     assert extract(html, "https://www.n-tv.de/sport/article25136527.html").authors == \
         ["n-tv NACHRICHTEN"]
+
+
+def _wordpress_page(lead: str, *, author: str = "Maseru Mail", header: str = "") -> str:
+    """A small newsroom's WordPress story: the CMS credits the account that posted it (named
+    after the site) in the meta tag, JSON-LD and the template's "by" line; the reporter's
+    name is typed into the story's text."""
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "Organization", "@id": "https://maserumail.example/#org", "name": "Maseru Mail"},
+        {"@type": "BlogPosting", "headline": "Quarry blasts crack village homes",
+         "author": {"@type": "Person", "name": author},
+         "publisher": {"@id": "https://maserumail.example/#org"}}]}
+    return f"""<!doctype html><html lang="en"><head>
+<title>Quarry blasts crack village homes - Maseru Mail</title>
+<meta property="og:site_name" content="Maseru Mail">
+<meta name="author" content="Maseru Mail">
+<script type="application/ld+json">{json.dumps(ld)}</script></head><body>
+<article><h1>Quarry blasts crack village homes</h1>
+<p class="meta">by <a rel="author" href="/author/admin/">{author}</a> | 21 November 2025</p>
+{header}
+<div class="entry-content">{lead}
+<p><strong>A</strong> quarry run by a foreign company has come under fire from five villages
+whose residents say its blasting is cracking their walls. {BODY}</p><p>{BODY}</p></div>
+</article></body></html>"""
+
+
+def test_the_bold_name_line_that_opens_the_story_is_its_byline_not_the_cms_account():
+    # The CMS's author is the posting account ("Maseru Mail D", named after the site); the
+    # story's first line, a paragraph wholly in bold holding only names, says who wrote it.
+    html = _wordpress_page("<p><em>…as villagers accuse chiefs of taking bribes</em></p>"
+                           "<p><strong>Thato Mokoena/Lerato Phiri</strong></p>",
+                           author="Maseru Mail D")
+    assert extract(html, "https://maserumail.example/quarry-blasts/").authors == \
+        ["Thato Mokoena", "Lerato Phiri"]
+
+
+def test_a_bold_opening_sentence_is_no_byline():
+    # A story that opens with a bold sentence (not a name) keeps the CMS's person.
+    html = _wordpress_page("<p><strong>Five villages say the blasts must stop.</strong></p>",
+                           author="Palesa Ntho")
+    assert extract(html, "https://maserumail.example/quarry-blasts/").authors == ["Palesa Ntho"]
+
+
+def _header_page(header: str, lang: str = "en") -> str:
+    """A story whose byline has no author markup and whose tags name only the publisher."""
+    return f"""<!doctype html><html lang="{lang}"><head>
+<title>Alpine chalets draw Lisbon buyers | Algarve Weekly</title>
+<meta property="og:site_name" content="Algarve Weekly">
+<meta property="og:title" content="Alpine chalets draw Lisbon buyers"></head><body>
+<header><nav><h3>Alpine chalets draw Lisbon buyers</h3><a href="/">Home</a> <a href="/news">News</a>
+<span>Sarah Wells |</span> <span>01.02.2025</span></nav></header>
+<main><h1>Alpine chalets draw Lisbon buyers</h1>
+<div class="lead"><p>Demand for ski homes in the French Alps from buyers based in Portugal rose
+by forty per cent last year, a consultancy that sells them says.</p></div>
+{header}
+<p>{BODY}</p><p>{BODY}</p></main></body></html>"""
+
+
+def test_a_labelled_byline_without_markup_gives_the_names_up_to_what_follows():
+    # "By X, in News, Portugal": the label opens the byline, the section list is no name.
+    html = _header_page('<p class="text-sm">By Ana Costa and Rui Lopes, in <a href="/news">News</a>, '
+                        '<a href="/portugal">Portugal</a> &middot; 31 Jan 2025</p>')
+    assert extract(html, "https://algarveweekly.example/news/alpine-chalets").authors == \
+        ["Ana Costa", "Rui Lopes"]
+
+
+def test_a_labelled_byline_whose_names_are_links_after_the_label():
+    # "Von:" stands alone; the names are links joined by a comma; the translator's credit
+    # after them is another role, not an author.
+    html = _header_page('<ul><li>3 Minuten Lesezeit</li><li>Von: <a href="/p/bill">Bill MCCARTHY</a>,'
+                        ' <a href="/p/marisha">Marisha GOLDHAMER</a></li>'
+                        '<li>Übersetzung und Adaptierung: <a href="/p/afp">AFP Deutschland</a></li></ul>',
+                        lang="de")
+    assert extract(html, "https://algarveweekly.example/news/alpine-chalets").authors == \
+        ["Bill MCCARTHY", "Marisha GOLDHAMER"]
+
+
+def test_a_name_set_before_the_dateline_is_the_byline_and_the_sticky_bars_title_is_no_headline():
+    # A Turkish page (no author label known): "Name |" then the date, under the h1; the
+    # sticky bar repeats the title in an h3 above, next to a name and date of its own.
+    html = _header_page('<div class="row"><span>Sehernur Aydın &nbsp;|</span>'
+                        '<span class="tarih">05.04.2025 - Güncelleme : 05.04.2025</span></div>',
+                        lang="tr")
+    assert extract(html, "https://algarveweekly.example/news/alpine-chalets").authors == \
+        ["Sehernur Aydın"]

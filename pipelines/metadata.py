@@ -358,8 +358,11 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
     found = _people(header_byline(header, label), publishers)
     if found:
         return found
-    if organizations:
-        return list(dict.fromkeys(organizations))
+    # The JSON-LD author as the page writes it ("nieuwsblad.be", typed as a Person), when it
+    # is an organization or the publisher itself: trafilatura's copy of it is respelled.
+    named = organizations + [p for p in people if _is_publisher(p, publishers)]
+    if named:
+        return list(dict.fromkeys(named))
     try:
         byline = extract_author(tree)
     except Exception:  # noqa: BLE001 - trafilatura's byline reader on odd markup

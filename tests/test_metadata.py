@@ -267,3 +267,15 @@ def test_a_name_set_before_the_dateline_is_the_byline_and_the_sticky_bars_title_
                         lang="tr")
     assert extract(html, "https://algarveweekly.example/news/alpine-chalets").authors == \
         ["Sehernur Aydın"]
+
+
+def test_the_publisher_as_author_is_kept_as_the_page_writes_it():
+    # Only the publisher is named as author (a JSON-LD "Person" named after the domain):
+    # the name stays "standaard.be", not trafilatura's respelling "Standaard Be".
+    html = page(og_title="Storm closes the coast road", h1="Storm closes the coast road",
+                site_name="De Standaard",
+                ld={"@context": "https://schema.org", "@type": "NewsArticle",
+                    "headline": "Storm closes the coast road",
+                    "author": {"@type": "Person", "name": "standaard.be"},
+                    "publisher": {"@type": "Organization", "name": "standaard.be"}})
+    assert extract(html, "https://www.standaard.be/cnt/dmf2025").authors == ["standaard.be"]

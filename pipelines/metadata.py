@@ -347,10 +347,15 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
     found = _people(story_byline(header), publishers)
     if found:
         return found
-    for source in (people, [meta_author] if meta_author else []):
-        found = _people(source, publishers, label)
-        if found:
-            return found
+    found = _people(people, publishers, label)
+    if found:
+        # An agency the story's JSON-LD credits beside its reporters ("Paula Steiger", "SDA")
+        # is a co-author; the publisher named there is not.
+        keys = {_compact(n) for n in found}
+        return found + [o for o in _people(organizations, publishers) if _compact(o) not in keys]
+    found = _people([meta_author] if meta_author else [], publishers, label)
+    if found:
+        return found
     # The first byline is the story's (later ones belong to teasers and lists).
     found = [n for n in _people(visible_byline(tree)[:1], publishers, label) if _name_like(n)]
     if found:

@@ -279,3 +279,16 @@ def test_the_publisher_as_author_is_kept_as_the_page_writes_it():
                     "author": {"@type": "Person", "name": "standaard.be"},
                     "publisher": {"@type": "Organization", "name": "standaard.be"}})
     assert extract(html, "https://www.standaard.be/cnt/dmf2025").authors == ["standaard.be"]
+
+
+def test_an_agency_credited_beside_the_reporter_in_jsonld_is_a_co_author_the_publisher_is_not():
+    html = page(og_title="Party congress calls for a tougher asylum law",
+                h1="Party congress calls for a tougher asylum law", site_name="Berner Zeitung",
+                ld={"@context": "https://schema.org", "@type": "NewsArticle",
+                    "headline": "Party congress calls for a tougher asylum law",
+                    "author": [{"@type": "Person", "name": "Lea Frei"},
+                               {"@type": "Organization", "name": "Keystone-SDA"},
+                               {"@type": "Organization", "name": "Berner Zeitung"}],
+                    "publisher": {"@type": "Organization", "name": "Berner Zeitung"}})
+    assert extract(html, "https://www.bernerzeitung.ch/asylum-123").authors == \
+        ["Lea Frei", "Keystone-SDA"]

@@ -80,15 +80,15 @@ def story_heading(tree: etree._Element) -> etree._Element | None:
     """The story's headline element: the first heading that the page's title repeats or that
     repeats it (with a kicker), an h1 before an h2 or h3 (a sticky bar's h3 repeats the
     title above the story); teasers above it have other titles.  Else the first h1."""
-    titles = [key for t in tree.xpath("//head/title//text() | //meta[@property='og:title']/@content")
+    # Paths from the root and lxml's tag iterator, not "//" scans: this runs on every page.
+    titles = [key for t in tree.xpath("/html/head/title//text() | /html/head/meta"
+                                      "[@property='og:title']/@content")
               if len(key := _compact(t)) >= 12]
-    matching = (h for h in tree.xpath("//body//*[self::h1 or self::h2 or self::h3]")
+    matching = (h for h in tree.iter("h1", "h2", "h3")
                 if len(key := _compact(h.text_content())) >= 12
                 and any(key in t or t in key for t in titles))
     heading = min(matching, key=lambda h: h.tag != "h1", default=None)
-    if heading is None:
-        heading = next(iter(tree.xpath("(//body//h1)[1]")), None)
-    return heading
+    return heading if heading is not None else next(tree.iter("h1"), None)
 
 
 def header_texts(tree: etree._Element) -> list[Any]:

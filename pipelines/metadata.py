@@ -210,11 +210,34 @@ MAX_BYLINE_CHARS = 80
 def visible_byline(tree: lxml.html.HtmlElement) -> list[str]:
     """The texts of the page's byline elements (``rel=author``, ``itemprop=author``, a class
     naming the byline), outside comments, asides and footers, in page order."""
+    return [text for _node, text in _byline_nodes(tree)]
+
+
+def story_byline_group(tree: lxml.html.HtmlElement) -> list[str]:
+    """The texts of the story's byline: its first byline element and the byline elements
+    beside it (one per reporter, in one container: "<div class=bylines><div class=byline>
+    Anna Berg</div><div class=byline>Ole Dahl</div></div>")."""
+    nodes = _byline_nodes(tree)
+    if not nodes:
+        return []
+    parent = nodes[0][0].getparent()
+    return [text for node, text in nodes if node is nodes[0][0] or node.getparent() is parent]
+
+
+def _co_bylines(tree: lxml.html.HtmlElement) -> list[str]:
+    """The story's byline group when it has one element per reporter (two or more); []
+    for a single byline line, whose commas may hold a role ("By Jon King, News Reporter")."""
+    group = story_byline_group(tree)
+    return group if len(group) >= 2 else []
+
+
+def _byline_nodes(tree: lxml.html.HtmlElement) -> list[tuple[Any, str]]:
     found = []
     # Within the story's <article> when the headline sits in one (teasers around it have
     # bylines of their own).
-    story = tree.xpath("(//body//h1)[1]/ancestor::article[1]")
-    root, scope = (story[0], ".//*") if story else (tree, "//body//*")
+    h1 = next(tree.iter("h1"), None)
+    story = next(h1.iterancestors("article"), None) if h1 is not None else None
+    root, scope = (story, ".//*") if story is not None else (tree, "//body//*")
     for node in root.xpath(f"{scope}[@rel='author' or @itemprop='author' or contains(@class, 'author')"
                            " or contains(@class, 'byline')][not(ancestor::aside or ancestor::footer"
                            " or ancestor::*[contains(@class, 'comment')])]"):
@@ -223,7 +246,7 @@ def visible_byline(tree: lxml.html.HtmlElement) -> list[str]:
             continue
         text = " ".join(node.text_content().split())
         if text and len(text) <= MAX_BYLINE_CHARS:
-            found.append(text)
+            found.append((node, text))
     return found
 
 
@@ -349,6 +372,12 @@ def _authors(tree: lxml.html.HtmlElement, site: SiteProfile | None, meta_author:
         return found
     found = _people(people, publishers, label)
     if found:
+        # The story's byline names the JSON-LD's reporters and more (a CMS that lists the
+        # first reporter only): the byline's names.
+        keys = {_compact(n) for n in found}
+        visible = [n for n in _people(_co_bylines(tree), publishers, label) if _name_like(n)]
+        if keys < {_compact(n) for n in visible}:
+            found = visible
         # An agency the story's JSON-LD credits beside its reporters ("Paula Steiger", "SDA")
         # is a co-author; the publisher named there is not.
         keys = {_compact(n) for n in found}

@@ -292,3 +292,26 @@ def test_an_agency_credited_beside_the_reporter_in_jsonld_is_a_co_author_the_pub
                     "publisher": {"@type": "Organization", "name": "Berner Zeitung"}})
     assert extract(html, "https://www.bernerzeitung.ch/asylum-123").authors == \
         ["Lea Frei", "Keystone-SDA"]
+
+
+def _two_reporter_page(byline: str) -> str:
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Man jailed for life",
+          "author": [{"@type": "Person", "name": "Kari Nordby"}],
+          "publisher": {"@type": "Organization", "name": "dagsavisen.no"}}
+    return f"""<!doctype html><html lang="no"><head><title>Man jailed for life</title>
+<meta property="og:site_name" content="dagsavisen.no">
+<script type="application/ld+json">{json.dumps(ld)}</script></head><body>
+<article><h1>Man jailed for life</h1><section class="meta">{byline}</section>
+<p>{BODY}</p><p>{BODY}</p></article></body></html>"""
+
+
+def test_the_storys_byline_completes_a_jsonld_that_lists_only_one_of_its_reporters():
+    html = _two_reporter_page('<div class="bylines"><div class="byline">Ola Berg</div>'
+                              '<div class="byline">Kari Nordby</div></div>')
+    assert extract(html, "https://www.dagsavisen.example/nyheter/a/1").authors == \
+        ["Ola Berg", "Kari Nordby"]
+
+
+def test_a_role_after_the_reporters_name_in_one_byline_is_not_a_second_author():
+    html = _two_reporter_page('<div class="author">By Kari Nordby, News Reporter</div>')
+    assert extract(html, "https://www.dagsavisen.example/nyheter/a/1").authors == ["Kari Nordby"]

@@ -29,8 +29,12 @@ without them beside the plain ones:
     headline, h1) and the reference took another one than newscrawl's (which is the JSON-LD
     headline, see pipelines/metadata.choose_title).  Counted by the bench itself, page by
     page, from the page's own sources (REFERENCE_CHOICE below), not listed by hand.
-  - slips (REFERENCE_SLIPS below): a title no source on the page gives (a kicker joined with
-    " / ", a site suffix kept, quotes mixed), and the two dates with day and month swapped.
+  - slips (REFERENCE_SLIPS below, each with its reason): a title no source on the page gives
+    (a kicker joined with " / ", a site suffix kept, quotes mixed or taken from the og:title
+    behind its suffix); authors that are not the story's writers (the dateline's place, the
+    translator's credit, the desk from a meta string), one organization spelled from a
+    site-specific tag, "reporter X and 1 other" kept as one name; and the two dates with day
+    and month swapped.  The figure without them is scored again over the pages left.
 
 Usage (from the project root): .venv/bin/python bench/extraction.py [--sets aeb,big9]
     [--passes 3] [--save-dir DIR]

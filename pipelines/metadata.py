@@ -289,8 +289,8 @@ def story_byline(header: list[Any]) -> list[str]:
             if long_lines == 2:
                 break
             continue
-        bold = text.getparent()
-        if bold is None or bold.tag not in ("strong", "b"):
+        bold = text.getparent()  # of a tail text, the element it follows: not inside it
+        if bold is None or text.is_tail or bold.tag not in ("strong", "b"):
             continue
         block = next(bold.iterancestors("p", "div"), None)
         if block is None or " ".join(block.text_content().split()) != line:

@@ -315,3 +315,9 @@ def test_the_storys_byline_completes_a_jsonld_that_lists_only_one_of_its_reporte
 def test_a_role_after_the_reporters_name_in_one_byline_is_not_a_second_author():
     html = _two_reporter_page('<div class="author">By Kari Nordby, News Reporter</div>')
     assert extract(html, "https://www.dagsavisen.example/nyheter/a/1").authors == ["Kari Nordby"]
+
+
+def test_a_name_line_after_an_empty_bold_is_not_taken_for_a_bold_byline():
+    # The text follows the <strong> (its tail); it is not in bold, so it is no byline line.
+    html = _wordpress_page("<p><strong></strong>Thato Mokoena</p>", author="Palesa Ntho")
+    assert extract(html, "https://maserumail.example/quarry-blasts/").authors == ["Palesa Ntho"]

@@ -14,7 +14,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from pipelines.dedup import content_hash, simhash
 from pipelines.store import RunLock, Store, simhash_bands
 from pipelines.writer import Writer
 from tests.conftest import FAST, ROOT, crawl, newscrawl, query
+from tests.server import FixtureHTTPServer, FixtureRequestHandler, stop
 
 SITE = "bjreview"
 
@@ -220,14 +223,38 @@ def test_a_crawl_killed_with_sigkill_leaves_no_lock_and_the_next_run_completes(s
     assert query(db, "pragma integrity_check") == [{"integrity_check": "ok"}]
 
 
-def test_a_one_off_extract_db_during_a_real_crawl_succeeds(site_url, tmp_path):
+class PacedHandler(FixtureRequestHandler):
+    """Article pages one every 0.3 s, and those after the first ``server.free`` held until
+    ``server.gate`` is set: the crawl is still fetching and writing while a test runs
+    something beside it, and has pages left to store once that is done, however loaded
+    the machine is."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/World/2"):
+            with self.server.lock:  # type: ignore[attr-defined]
+                self.server.served += 1  # type: ignore[attr-defined]
+                held = self.server.served > self.server.free  # type: ignore[attr-defined]
+            time.sleep(0.3)
+            if held:
+                self.server.gate.wait(60)  # type: ignore[attr-defined]
+        super().do_GET()
+
+
+def test_a_one_off_extract_db_during_a_real_crawl_succeeds(site_dir, tmp_path):
     """`newscrawl extract --db` writes to the database a crawl is writing: both succeed,
     no traceback, nothing lost (the crawl holds the write lock only for milliseconds)."""
     db = tmp_path / "a.db"
     files = saved_pages(tmp_path / "saved", 20)
+    server = FixtureHTTPServer(("127.0.0.1", 0),
+                               partial(PacedHandler, directory=str(site_dir[0])))
+    # 12 article pages, 2 of them storing no row (a re-post, a page without a body): of
+    # the 4 held back, at least 2 are stored after the one-off's rows.
+    server.served, server.free, server.lock, server.gate = 0, 8, threading.Lock(), \
+        threading.Event()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "crawl", "--start-url", f"{site_url}/World/",
-         "--db", str(db), *FAST, "-s", "DOWNLOAD_DELAY=1",
+        [sys.executable, "-m", "crawler.cli", "crawl", "--start-url",
+         f"{server.base_url}/World/", "--db", str(db), *FAST,
          "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -236,7 +263,9 @@ def test_a_one_off_extract_db_during_a_real_crawl_succeeds(site_url, tmp_path):
             time.sleep(0.1)
         one_off = newscrawl("extract", "--db", str(db), *files)
     finally:
+        server.gate.set()
         out, err = proc.communicate(timeout=120)
+        stop(server)
     assert one_off.returncode == 0, one_off.stderr
     assert "Traceback" not in one_off.stderr
     assert proc.returncode == 0, err[-3000:]

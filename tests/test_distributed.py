@@ -411,10 +411,13 @@ def test_a_pickled_payload_is_refused_and_counted_never_run(site, procs, client,
                             "exploit": Exploit(marker)}, protocol=5)
     client.zadd("newscrawl:bjreview:requests", {payload: 0})
     client.lpush("newscrawl:items", payload)
-    code, out, err = procs.wait(procs.worker("w", server.base_url, "--idle-exit", "2"))
+    # The worker and the ingest side by side, as in a deployment: each refuses its copy.
+    worker = procs.worker("w", server.base_url, "--idle-exit", "2")
+    ingest = procs.ingest("ingest", tmp_path / "a.db", "--until-idle", "2")
+    code, out, err = procs.wait(worker)
     assert code == 0, err[-3000:]
     assert "Refused request payloads (not newscrawl's JSON): 1" in out
-    code, out, err = procs.wait(procs.ingest("ingest", tmp_path / "a.db", "--until-idle", "2"))
+    code, out, err = procs.wait(ingest)
     assert code == 0, err[-3000:]
     assert "refused 1" in out
     assert not marker.exists()
@@ -439,9 +442,11 @@ def test_enqueue_puts_urls_on_the_frontier_and_a_wrong_password_is_never_printed
     assert "Queued 1 of 3 URLs for bjreview" in queued.stdout
     assert "Not queued: http://example.org/x: not on" in queued.stderr
     assert client.zcard("newscrawl:bjreview:requests") == 1
-    code, out, err = procs.wait(procs.worker("w", base, "--idle-exit", "2"))
+    worker = procs.worker("w", base, "--idle-exit", "2")
+    ingest = procs.ingest("ingest", db, "--until-idle", "2")  # beside it, as in a deployment
+    code, out, err = procs.wait(worker)
     assert code == 0, err[-3000:]
-    assert procs.wait(procs.ingest("ingest", db, "--until-idle", "2"))[0] == 0
+    assert procs.wait(ingest)[0] == 0
     assert stored_paths(db, base) == [manifest["articles"][0]["canonical_path"]]
     assert article_hits(server) == [story]
 

@@ -176,7 +176,7 @@ def test_damaged_jobdir_is_moved_aside_and_the_crawl_goes_on(tmp_path, damaged):
         before = seed(db, base)
         args = ["--start-url", f"{base}/World/", "--db", str(db), "--jobdir", str(jobdir),
                 "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-                "-s", "CONCURRENT_REQUESTS=1"]
+                "-s", "CONCURRENT_REQUESTS=1", "-s", "NEWSCRAWL_FLUSH_SECONDS=0.1"]
         paused = newscrawl("crawl", *args, "-s", "CLOSESPIDER_PAGECOUNT=3")
         assert paused.returncode == 1 and "resume with --jobdir" in paused.stdout
         target = next(jobdir.glob(damaged))

@@ -139,7 +139,8 @@ def test_deploy_to_scrapyd_and_a_scheduled_job_fills_the_database(scrapyd, site_
             ("project", "newscrawl"), ("spider", "world"), ("start_url", start_url),
             ("setting", f"NEWSCRAWL_DB={db}"), ("setting", "DOWNLOAD_DELAY=0"),
             ("setting", "AUTOTHROTTLE_ENABLED=False"),
-            ("setting", "NEWSCRAWL_RETRY_BACKOFF=0")], auth=AUTH)
+            ("setting", "NEWSCRAWL_RETRY_BACKOFF=0"),
+            ("setting", "NEWSCRAWL_FLUSH_SECONDS=0.1")], auth=AUTH)
         assert job["status"] == "ok", job
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

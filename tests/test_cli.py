@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import FAST, ROOT, crawl, newscrawl
+from tests.conftest import FAST, ROOT, newscrawl
+from tests.conftest import rows as conn_rows
 from tests.fixture_site import ARTICLES, must_contain
 
 REF = next(a for a in ARTICLES if a.id == "800400123")
@@ -92,14 +94,15 @@ def test_extract_continues_after_a_failed_target(site_dir):
     assert second["target"] == good and second["text"]
 
 
-def test_extract_db_dedups_against_crawled_rows(site_dir, site_url, tmp_path):
-    root, _ = site_dir
+def test_extract_db_dedups_against_crawled_rows(crawled_db, tmp_path):
     db = tmp_path / "a.db"
-    assert crawl(site_url, db).returncode == 0
+    shutil.copy(crawled_db[0], db)  # a real crawl's database (the session's), changed here
+    (url,) = conn_rows(db, "select url from articles limit 1")[0]
+    crawl_base = url.split("/World/")[0]  # where the session's fixture site was served
     # The saved file's canonical link names the real host; --start-url maps it to the crawl's.
-    path = str(root / REF.path.lstrip("/"))
+    path = str(crawled_db[0].parent / "site" / REF.path.lstrip("/"))
     result = newscrawl("extract", "--db", str(db), "--site", "bjreview",
-                       "--start-url", f"{site_url}/World/", path)
+                       "--start-url", f"{crawl_base}/World/", path)
     assert result.returncode == 0, result.stderr
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from articles").fetchone() == (10,)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from crawler.outcome import failure_reason
 from crawler.redact import redact
 from tests.conftest import crawl
+from tests.fixture_site import build_site
+from tests.server import serve, stop
 
 OK = {"finish_reason": "finished", "downloader/response_status_count/200": 12,
       "newscrawl/pages/listing": 2, "newscrawl/pages/article": 10, "newscrawl/articles/new": 9}
@@ -81,11 +85,30 @@ def test_secrets_are_redacted_in_messages_and_tracebacks():
     assert "0.25" not in redact("") and redact("delay 0.25") == "delay 0.25"
 
 
-def test_crawl_logs_no_secret_settings(site_url, tmp_path):
-    # Long enough for Scrapy's pprint of the overridden settings to split it over lines.
-    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" * 3
-    result = crawl(site_url, tmp_path / "a.db", "-s", "LOG_LEVEL=DEBUG", "--max-pages", "0",
-                   "-s", f"AWS_SECRET_ACCESS_KEY={secret}", "-s", "NEWSCRAWL_API_TOKEN=tok-1234")
+# Long enough for Scrapy's pprint of the overridden settings to split it over lines.
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" * 3
+
+
+@pytest.fixture(scope="module")
+def secret_crawl(tmp_path_factory) -> subprocess.CompletedProcess:
+    """One crawl at DEBUG with secrets in its settings, read by the two tests below: a
+    credential URL in BOT_NAME (a stand-in for any setting or message that carries one; it
+    is logged twice, at start-up and among the overridden settings), an AWS secret and an
+    API token."""
+    base = tmp_path_factory.mktemp("secrets")
+    build_site(base / "site")
+    server, base_url = serve(base / "site")
+    try:
+        return crawl(base_url.rstrip("/"), base / "a.db", "-s", "LOG_LEVEL=DEBUG",
+                     "--max-pages", "0", "-s", "BOT_NAME=redis://:s3cret@127.0.0.1:6379/0",
+                     "-s", f"AWS_SECRET_ACCESS_KEY={SECRET}",
+                     "-s", "NEWSCRAWL_API_TOKEN=tok-1234")
+    finally:
+        stop(server)
+
+
+def test_crawl_logs_no_secret_settings(secret_crawl):
+    result, secret = secret_crawl, SECRET
     assert result.returncode == 0, result.stderr[-2000:]
     assert "'AWS_SECRET_ACCESS_KEY': '***'" in result.stderr  # named, without its value
     output = result.stderr + result.stdout
@@ -94,11 +117,8 @@ def test_crawl_logs_no_secret_settings(site_url, tmp_path):
     assert "Traceback" not in output
 
 
-def test_crawl_logs_no_secrets(site_url, tmp_path):
-    # BOT_NAME is logged twice (at start-up and among the overridden settings): a stand-in
-    # for any setting or message that carries a credential URL.
-    result = crawl(site_url, tmp_path / "a.db", "-s", "LOG_LEVEL=DEBUG",
-                   "-s", "BOT_NAME=redis://:s3cret@127.0.0.1:6379/0", "--max-pages", "0")
+def test_crawl_logs_no_secrets(secret_crawl):
+    result = secret_crawl
     assert result.returncode == 0, result.stderr[-2000:]
     assert "redis://***@127.0.0.1:6379/0" in result.stderr  # logged ...
     assert "s3cret" not in result.stderr + result.stdout   # ... without its password

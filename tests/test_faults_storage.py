@@ -158,31 +158,56 @@ def test_column_types_are_enforced(tmp_path):
     store.close()
 
 
-@pytest.mark.parametrize("damaged", ["requests.queue/active.json", "spider.state",
-                                     "requests.queue/*/*"],
-                         ids=["active.json", "spider.state", "queue"])
-def test_damaged_jobdir_is_moved_aside_and_the_crawl_goes_on(tmp_path, damaged):
-    """A JOBDIR left half-written (as a SIGKILL or a full disk leaves it): a real run stopped
-    by its page budget writes it, one of its files is cut in half, and the next run moves
-    it aside with a warning and crawls everything."""
+JOB_IDS = range(1, 8)
+
+
+@pytest.fixture(scope="module")
+def paused_job(tmp_path_factory):
+    """A real run stopped by its page budget (CLOSESPIDER_PAGECOUNT=3) with --jobdir, on a
+    site served for the whole module: its database (seeded with two stories first, whose
+    rows are returned) and its JOBDIR, which each test below copies and damages its way."""
     from tests.hostile import article_path, hostile, html, listing
 
-    db, jobdir = tmp_path / "a.db", tmp_path / "job"
-    ids = range(1, 8)
-    routes = {article_path(n): html(article_html(n)) for n in ids}
-    routes["/World/"] = html(listing([article_path(n) for n in ids]))
+    folder = tmp_path_factory.mktemp("paused")
+    db, jobdir = folder / "a.db", folder / "job"
+    routes = {article_path(n): html(article_html(n)) for n in JOB_IDS}
+    routes["/World/"] = html(listing([article_path(n) for n in JOB_IDS]))
     routes["/robots.txt"] = html("User-agent: *\nAllow: /\n", content_type="text/plain")
     with hostile(routes) as (_server, base):
         before = seed(db, base)
-        args = ["--start-url", f"{base}/World/", "--db", str(db), "--jobdir", str(jobdir),
-                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-                "-s", "CONCURRENT_REQUESTS=1", "-s", "NEWSCRAWL_FLUSH_SECONDS=0.1"]
-        paused = newscrawl("crawl", *args, "-s", "CLOSESPIDER_PAGECOUNT=3")
+        paused = newscrawl("crawl", *job_args(base, db, jobdir), "-s", "CLOSESPIDER_PAGECOUNT=3")
         assert paused.returncode == 1 and "resume with --jobdir" in paused.stdout
-        target = next(jobdir.glob(damaged))
-        data = target.read_bytes()
-        target.write_bytes(data[:len(data) // 2])
-        result = newscrawl("crawl", *args)
+        yield base, db, jobdir, before
+
+
+def job_args(base: str, db: Path, jobdir: Path) -> list[str]:
+    return ["--start-url", f"{base}/World/", "--db", str(db), "--jobdir", str(jobdir),
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", "CONCURRENT_REQUESTS=1", "-s", "NEWSCRAWL_FLUSH_SECONDS=0.1"]
+
+
+@pytest.mark.parametrize("damaged", ["requests.queue/active.json", "spider.state",
+                                     "requests.queue/*/*"],
+                         ids=["active.json", "spider.state", "queue"])
+def test_damaged_jobdir_is_moved_aside_and_the_crawl_goes_on(tmp_path, damaged, paused_job):
+    """A JOBDIR left half-written (as a SIGKILL or a full disk leaves it): a real run stopped
+    by its page budget writes it, one of its files is cut in half, and the next run moves
+    it aside with a warning and crawls everything."""
+    import shutil
+
+    from tests.hostile import article_path
+
+    base, paused_db, paused_jobdir, before = paused_job
+    db, jobdir = tmp_path / "a.db", tmp_path / "job"
+    source, copy = sqlite3.connect(paused_db), sqlite3.connect(db)
+    source.backup(copy)  # the paused run's database, as it left it
+    source.close()
+    copy.close()
+    shutil.copytree(paused_jobdir, jobdir)
+    target = next(jobdir.glob(damaged))
+    data = target.read_bytes()
+    target.write_bytes(data[:len(data) // 2])
+    result = newscrawl("crawl", *job_args(base, db, jobdir))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr and " ERROR: " not in result.stderr
     warning = next(line for line in result.stderr.splitlines() if "is damaged" in line)
@@ -192,7 +217,7 @@ def test_damaged_jobdir_is_moved_aside_and_the_crawl_goes_on(tmp_path, damaged):
     stats = json.loads(query(db, "select stats from runs order by id desc limit 1")[0]["stats"])
     assert stats["newscrawl/jobdir/damaged"] == 1
     stored = {r["url"].removeprefix(base) for r in query(db, "select url from articles")}
-    assert stored == {article_path(n) for n in (*ids, 900, 901)}
+    assert stored == {article_path(n) for n in (*JOB_IDS, 900, 901)}
     assert_intact(db, before)
 
 

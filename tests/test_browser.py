@@ -41,8 +41,10 @@ def unavailable(reason: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
-def driver(tmp_path):
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    """One headless Chromium for the module's tests (each starts from its own page)."""
+    tmp_path = tmp_path_factory.mktemp("chromium")
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -69,9 +71,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def browse_url(crawled_db, tmp_path):
-    """``newscrawl browse`` running in a subprocess on a copy of the crawled database."""
+@pytest.fixture(scope="module")
+def browse_url(crawled_db, tmp_path_factory):
+    """``newscrawl browse`` running in a subprocess on a copy of the crawled database, one
+    for the module's tests: they only read."""
+    tmp_path = tmp_path_factory.mktemp("browse")
     db = tmp_path / "articles.db"
     shutil.copy(crawled_db[0], db)
     port = free_port()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -63,12 +65,22 @@ def crawl(base_url: str, db: Path, *extra: str, timeout: float = 120,
                      *extra, timeout=timeout, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def crawled_db(tmp_path_factory) -> tuple[Path, dict]:
-    """A database made by one real crawl of the fixture site, and the site's manifest.
+@dataclass(frozen=True)
+class CrawledSite:
+    """The session's crawl: its database, the site's manifest, where the site is still
+    served (unchanged: never edit it) and what the crawl printed."""
 
-    Shared by the whole session: tests read it, and copy it before changing anything.
-    """
+    db: Path
+    manifest: dict
+    base_url: str
+    result: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def crawled_site(tmp_path_factory) -> Iterator[CrawledSite]:
+    """One real crawl of the fixture site, shared by the whole session, with the site served
+    until the session ends: tests read its database, or copy it before changing anything
+    (a copy crawled again against ``base_url`` is that crawl's next run)."""
     base = tmp_path_factory.mktemp("crawled")
     manifest = build_site(base / "site")
     server, base_url = serve(base / "site")
@@ -76,10 +88,19 @@ def crawled_db(tmp_path_factory) -> tuple[Path, dict]:
         db = base / "articles.db"
         result = crawl(base_url.rstrip("/"), db)
         assert result.returncode == 0, result.stderr[-3000:]
+        yield CrawledSite(db, manifest, base_url.rstrip("/"), result)
     finally:
         server.shutdown()
         server.server_close()
-    return db, manifest
+
+
+@pytest.fixture(scope="session")
+def crawled_db(crawled_site) -> tuple[Path, dict]:
+    """A database made by one real crawl of the fixture site, and the site's manifest.
+
+    Shared by the whole session: tests read it, and copy it before changing anything.
+    """
+    return crawled_site.db, crawled_site.manifest
 
 
 def query(db: Path, sql: str, params: tuple = ()) -> list[dict]:

@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from tests.conftest import FAST, ROOT, newscrawl
-from tests.conftest import rows as conn_rows
 from tests.fixture_site import ARTICLES, must_contain
 
 REF = next(a for a in ARTICLES if a.id == "800400123")
@@ -94,15 +93,13 @@ def test_extract_continues_after_a_failed_target(site_dir):
     assert second["target"] == good and second["text"]
 
 
-def test_extract_db_dedups_against_crawled_rows(crawled_db, tmp_path):
+def test_extract_db_dedups_against_crawled_rows(crawled_site, tmp_path):
     db = tmp_path / "a.db"
-    shutil.copy(crawled_db[0], db)  # a real crawl's database (the session's), changed here
-    (url,) = conn_rows(db, "select url from articles limit 1")[0]
-    crawl_base = url.split("/World/")[0]  # where the session's fixture site was served
+    shutil.copy(crawled_site.db, db)  # a real crawl's database (the session's), changed here
     # The saved file's canonical link names the real host; --start-url maps it to the crawl's.
-    path = str(crawled_db[0].parent / "site" / REF.path.lstrip("/"))
+    path = str(crawled_site.db.parent / "site" / REF.path.lstrip("/"))
     result = newscrawl("extract", "--db", str(db), "--site", "bjreview",
-                       "--start-url", f"{crawl_base}/World/", path)
+                       "--start-url", f"{crawled_site.base_url}/World/", path)
     assert result.returncode == 0, result.stderr
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from articles").fetchone() == (10,)

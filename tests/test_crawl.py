@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from tests.conftest import FAST, crawl, newscrawl, rows
 
 
-def test_crawl_stores_exactly_the_articles_and_a_recrawl_adds_nothing(site_dir, site_url, tmp_path):
-    _root, manifest = site_dir
-    db = tmp_path / "articles.db"
-    result = crawl(site_url, db)
+def test_crawl_stores_exactly_the_articles_and_a_recrawl_adds_nothing(crawled_site, tmp_path):
+    # The first crawl is the session's (tests/conftest.py), its site still served; the
+    # re-crawl runs on a copy of its database.
+    manifest, site_url, result = crawled_site.manifest, crawled_site.base_url, crawled_site.result
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Articles: new 10, updated 0, unchanged 0" in result.stdout
     assert "Duplicates: exact 1 (the story's aliases)" in result.stdout
-    assert f"Database: {db}" in result.stdout
+    assert f"Database: {crawled_site.db}" in result.stdout
+    db = tmp_path / "articles.db"
+    shutil.copy(crawled_site.db, db)
 
     stored = {r["url"].removeprefix(site_url): r for r in rows(db, "select * from articles")}
     duplicate = manifest["duplicates"][0]

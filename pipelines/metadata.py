@@ -315,8 +315,6 @@ def header_byline(header: list[Any], label: re.Pattern[str] | None) -> list[str]
             continue
         m = label.match(line + " ") if label is not None else None
         if m:
-            # The names follow the label, in this text or in the next ones ("Von:", "Bill
-            # MCCARTHY", ",", "Marisha GOLDHAMER"); they end where something else begins.
             # The names follow the label in its own text ("By TPN, in News"), or in the next
             # texts, one a link, joined by separators ("Von:", "Bill MCCARTHY", ",", "Marisha
             # GOLDHAMER"); they end where anything else begins (a role, a section, a date).
